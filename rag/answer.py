@@ -1,0 +1,178 @@
+"""retrieve -> gate -> prompt -> generate (streamed) -> verify: a cited answer, or an honest refusal."""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from rag.normalize import compact, has_cjk, to_simplified
+from rag.prompting import PromptPassage, build_qa_prompt, prompt, refusal_text
+from rag.retrieve import Hit
+from rag.store import Filters
+from rag.verify import Verification, latin_ratio, numbers_in, number_in_passage, verify_answer
+
+if TYPE_CHECKING:
+    from rag.app import App
+
+MAX_QUESTION_CHARS = 1000
+COVERAGE_THRESHOLD = 0.55
+_REFUSAL_MARKERS = ("未找到", "没有找到", "未提及", "没有提及", "没有提到", "未提到", "无法回答", "没有相关", "未涉及",
+                    "资料中没有", "资料中未")
+
+
+class QuestionError(ValueError):
+    pass
+
+
+@dataclass
+class AnswerResult:
+    question: str
+    answer: str
+    refused: bool
+    hits: list[Hit]
+    cited: list[int]
+    verification: Verification | None
+    warnings: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    draft: str = ""
+    model: str = ""
+
+    def citations(self) -> list[dict[str, Any]]:
+        out = []
+        for n in self.cited:
+            if 1 <= n <= len(self.hits):
+                c = self.hits[n - 1].chunk
+                out.append({"n": n, "source": c.source, "doc_id": c.doc_id, "chunk_id": c.id,
+                            "section": c.section, "text": c.text})
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question, "answer": self.answer, "refused": self.refused,
+            "citations": self.citations(),
+            "passages": [h.as_dict() for h in self.hits],
+            "verification": None if self.verification is None else {
+                "outcome": self.verification.outcome,
+                "removed_citations": self.verification.removed_citations,
+                "sentences": [{"text": s.text, "status": s.status, "support": round(s.support, 3),
+                               "citations": s.citations, "notes": s.notes}
+                              for s in self.verification.sentences if s.text.strip()],
+            },
+            "warnings": self.warnings, "timings": {k: round(v, 3) for k, v in self.timings.items()},
+            "model": self.model,
+        }
+
+
+def clean_question(question: str) -> tuple[str, list[str]]:
+    text = question.strip()
+    if not text:
+        raise QuestionError("the question is empty")
+    if not re.search(r"[\w\u4e00-\u9fff]", text):
+        raise QuestionError("the question has no words (only symbols or emoji); ask in Chinese")
+    warnings = []
+    if len(text) > MAX_QUESTION_CHARS:
+        warnings.append(f"question cut from {len(text)} to {MAX_QUESTION_CHARS} characters")
+        text = text[:MAX_QUESTION_CHARS]
+    return text, warnings
+
+
+def evidence_coverage(app: App, tokens: list[str], question: str, hits: list[Hit]) -> tuple[float, list[str]]:
+    """IDF-weighted share of the question's terms found in the passages, and the question's numbers
+    (years, figures) that no passage mentions. Low coverage means the documents do not address it."""
+    if not hits:
+        return 0.0, []
+    text = compact("\n".join(f"{h.chunk.title}{h.chunk.date or ''}{h.chunk.text}" for h in hits))
+    bm25 = app.store.bm25(app.settings.retrieval.bm25_k1, app.settings.retrieval.bm25_b)
+    bm25._prepare()
+    n = max(len(bm25), 1)
+    total = found = 0.0
+    for tok in set(tokens):
+        col = bm25.term_index.get(tok)
+        df = float(bm25._df[col]) if col is not None else 0.0
+        idf = math.log1p((n - df + 0.5) / (df + 0.5))
+        total += idf
+        if tok in text:
+            found += idf
+    missing_numbers = [x for x in numbers_in(question) if not number_in_passage(x, text)]
+    return (found / total if total else 1.0), missing_numbers
+
+
+def is_refusal(text: str) -> bool:
+    head = compact(text)[:60]
+    return any(m in head for m in _REFUSAL_MARKERS) and len(compact(text)) < 80
+
+
+def answer_question(app: App, question: str, k: int | None = None, filters: Filters | None = None,
+                    on_token: Callable[[str], None] | None = None, llm_name: str | None = None) -> AnswerResult:
+    t_start = time.perf_counter()
+    question, warnings = clean_question(question)
+    if not has_cjk(question):
+        warnings.append("the question is not in Chinese; the documents are, so results may be poor")
+    settings = app.settings
+    k = k or settings.retrieval.k
+    result = app.retriever.search(question, k=k, filters=filters)
+    hits = result.hits
+    timings = {"retrieve": time.perf_counter() - t_start}
+
+    coverage, missing_numbers = evidence_coverage(app, result.query_tokens, question, hits)
+    refusal = refusal_text()
+    if not hits or coverage < COVERAGE_THRESHOLD or missing_numbers:
+        why = ("no passages" if not hits else
+               f"the passages do not mention {', '.join(m.split(':')[-1] for m in missing_numbers)}"
+               if missing_numbers else f"the passages cover little of the question ({coverage:.2f})")
+        timings["total"] = time.perf_counter() - t_start
+        if on_token:
+            on_token(refusal)
+        return AnswerResult(question, refusal, True, hits, [], None, [*warnings, f"refused before generation: {why}"],
+                            timings)
+
+    llm = app.llm(llm_name) if llm_name else app.llm()
+    gen = settings.generation
+    budget = llm.n_ctx - gen.max_tokens - 32
+    passages = [PromptPassage(i, h.chunk.source, h.chunk.section, h.chunk.text) for i, h in enumerate(hits, 1)]
+    built = build_qa_prompt(question, passages, llm.count_tokens, budget)
+    if built.dropped or built.trimmed:
+        warnings.append(f"context budget: {built.dropped} passage(s) dropped, {built.trimmed} trimmed")
+
+    def generate(messages: list[dict[str, str]]) -> str:
+        pieces: list[str] = []
+        t0 = time.perf_counter()
+        for piece in llm.stream(messages, gen.max_tokens, gen.temperature):
+            if not pieces:
+                timings.setdefault("first_token", time.perf_counter() - t_start)
+            pieces.append(piece)
+            if on_token:
+                on_token(piece)
+        timings["generate"] = timings.get("generate", 0.0) + time.perf_counter() - t0
+        return "".join(pieces)
+
+    draft = generate(built.messages)
+    if latin_ratio(draft) > 0.5:
+        warnings.append("the model drifted into English; regenerated in Chinese")
+        if on_token:
+            on_token("\n")
+        retry = [*built.messages, {"role": "assistant", "content": draft},
+                 {"role": "user", "content": prompt("regenerate_chinese")}]
+        draft = generate(retry)
+    draft_simplified = to_simplified(draft)
+
+    shown = [p.text for p in built.passages]
+    if is_refusal(draft_simplified):
+        timings["total"] = time.perf_counter() - t_start
+        return AnswerResult(question, refusal, True, hits, [], None, warnings, timings, draft, llm.name)
+    verification = verify_answer(draft_simplified, shown)
+    warnings.extend(verification.warnings)
+    answer = verification.answer
+    cited = sorted({n for s in verification.sentences if s.status != "dropped" for n in s.citations})
+    refused = not compact(answer) or all(s.status == "dropped" for s in verification.sentences if s.text.strip())
+    if refused:
+        answer = refusal
+        cited = []
+        warnings.append("verification removed every claim; answered with a refusal")
+    timings["total"] = time.perf_counter() - t_start
+    return AnswerResult(question, answer, refused, hits, cited, verification, warnings, timings,
+                        draft, llm.name)

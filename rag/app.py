@@ -1,0 +1,97 @@
+"""Wiring: settings -> model catalogue -> encoder, store, retriever, LLM. Everything heavy is lazy."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rag.catalog import ModelEntry, find_entry, load_catalog, resolve_model
+from rag.chunk import CHUNKER_VERSION
+from rag.encoders import CrossEncoderReranker, Encoder, SentenceTransformerEncoder
+from rag.normalize import NORMALIZER_VERSION
+from rag.retrieve import Retriever
+from rag.settings import Settings
+from rag.store import Manifest, Store, StoreWriter
+
+if TYPE_CHECKING:
+    from rag.llm import LLM
+
+
+class App:
+    """One per process (or per REPL session): models and the store load once."""
+
+    def __init__(self, settings: Settings, encoder: Encoder | None = None, llm: LLM | None = None) -> None:
+        self.settings = settings
+        self._encoder = encoder
+        self._llm = llm
+        self._store: Store | None = None
+        self._retriever: Retriever | None = None
+
+    @functools.cached_property
+    def catalog(self) -> list[ModelEntry]:
+        return load_catalog(self.settings.models.catalog)
+
+    def model_path(self, name_or_path: str, role: str) -> Path:
+        return resolve_model(name_or_path, role, self.settings.models_dir, self.catalog)
+
+    @property
+    def encoder(self) -> Encoder:
+        if self._encoder is None:
+            s = self.settings
+            path = self.model_path(s.models.embed, "embed")
+            enc = SentenceTransformerEncoder(path, s.embed.batch_size, s.embed.max_seq_length,
+                                             s.embed.query_prefix, s.embed.passage_prefix,
+                                             s.generation.threads)
+            entry = find_entry(self.catalog, s.models.embed)
+            if entry is not None and entry.sha256:
+                enc.model_id = f"{entry.name}@{entry.sha256[:12]}"
+            self._encoder = enc
+        return self._encoder
+
+    def manifest(self) -> Manifest:
+        enc = self.encoder
+        s = self.settings
+        identity = s.index_identity(enc.model_id, NORMALIZER_VERSION, CHUNKER_VERSION)
+        return Manifest(identity, enc.model_id, enc.dim, NORMALIZER_VERSION, CHUNKER_VERSION,
+                        {"chunk": s.chunk.model_dump(), "max_seq_length": s.embed.max_seq_length,
+                         "passage_prefix": s.embed.passage_prefix})
+
+    def writer(self) -> StoreWriter:
+        self.close_store()
+        return StoreWriter(self.settings.store_dir, self.manifest())
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            store = Store(self.settings.store_dir)
+            try:
+                store.check_identity(self.manifest())
+            except Exception:
+                store.close()
+                raise
+            self._store = store
+        return self._store
+
+    def close_store(self) -> None:
+        if self._store is not None:
+            self._store.close()
+        self._store = None
+        self._retriever = None
+
+    @property
+    def retriever(self) -> Retriever:
+        if self._retriever is None:
+            reranker = None
+            if self.settings.models.rerank:
+                reranker = CrossEncoderReranker(self.model_path(self.settings.models.rerank, "rerank"))
+            self._retriever = Retriever(self.store, self.encoder, self.settings.retrieval, reranker)
+        return self._retriever
+
+    def llm(self, which: str | None = None) -> LLM:
+        """The chat model: ``None``/"default", "small", a models.txt name or a GGUF path."""
+        from rag.llm import make_llm
+
+        if self._llm is None or which is not None:
+            self._llm = make_llm(self, which)
+        return self._llm

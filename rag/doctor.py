@@ -1,0 +1,139 @@
+"""Store consistency checks and repair, and full reindexing with the current settings."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from rag.store import Store, StoreCorruptError, StoreError, StoreWriter, new_vector_index
+
+if TYPE_CHECKING:
+    from rag.app import App
+
+
+def _faiss_ids(index: Any) -> set[int]:
+    import faiss
+
+    return set(int(i) for i in faiss.vector_to_array(index.id_map)) if index.ntotal else set()
+
+
+def check_store(app: App, repair: bool = True) -> dict[str, Any]:
+    """Every chunk in both indexes, no orphan vectors, rows or files; repairs what it can."""
+    problems: list[str] = []
+    repaired: list[str] = []
+    path = app.settings.store_dir
+    db = path / Store.DB
+    if not db.exists():
+        raise StoreError(f"no store at {path}")
+    try:
+        conn = sqlite3.connect(str(db))
+        verdict = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise StoreCorruptError(f"chunk store {db} is not a readable SQLite database ({exc}); the documents "
+                                f"must be ingested again into a new store (move {path} away first)") from exc
+    if verdict != "ok":
+        problems.append(f"SQLite integrity check: {verdict}")
+
+    with StoreWriter(path, app.manifest()) as writer:
+        store = writer.store
+        assert store is not None
+        conn = store.conn
+        chunk_ids = {r[0] for r in conn.execute("SELECT id FROM chunks")}
+        orphan_chunks = [r[0] for r in conn.execute(
+            "SELECT id FROM chunks WHERE doc_id NOT IN (SELECT doc_id FROM documents)")]
+        if orphan_chunks:
+            problems.append(f"{len(orphan_chunks)} chunks without a document")
+            if repair:
+                conn.execute("DELETE FROM chunks WHERE doc_id NOT IN (SELECT doc_id FROM documents)")
+                chunk_ids -= set(orphan_chunks)
+                repaired.append(f"dropped {len(orphan_chunks)} orphan chunks")
+
+        rebuild_vectors = False
+        try:
+            vectors = store.vectors
+            vec_ids = _faiss_ids(vectors)
+        except StoreCorruptError as exc:
+            problems.append(str(exc).split(";")[0])
+            vectors, vec_ids, rebuild_vectors = new_vector_index(app.encoder.dim), set(), True
+        try:
+            bm25 = store.bm25()
+            bm_ids = set(int(i) for i in bm25.row_ids)
+            bm_bad = False
+        except StoreCorruptError as exc:
+            problems.append(str(exc).split(";")[0])
+            bm_ids, bm_bad = set(), True
+
+        missing_vec = chunk_ids - vec_ids
+        orphan_vec = vec_ids - chunk_ids
+        if missing_vec:
+            problems.append(f"{len(missing_vec)} chunks have no vector")
+        if orphan_vec:
+            problems.append(f"{len(orphan_vec)} vectors belong to no chunk")
+        if bm_ids != chunk_ids and not bm_bad:
+            problems.append(f"keyword index covers {len(bm_ids & chunk_ids)} of {len(chunk_ids)} chunks "
+                            f"and {len(bm_ids - chunk_ids)} unknown rows")
+        if repair and (missing_vec or orphan_vec or bm_bad or bm_ids != chunk_ids or rebuild_vectors
+                       or orphan_chunks):
+            _rebuild_indexes(app, writer, vectors, sorted(missing_vec), sorted(orphan_vec))
+            repaired.append("rebuilt the vector and keyword indexes from the chunk store")
+        counts = store.counts()
+    ok = not problems or (repair and bool(repaired) and verdict == "ok")
+    return {"ok": ok, "problems": problems, "repaired": repaired, **counts}
+
+
+def _rebuild_indexes(app: App, writer: StoreWriter, vectors: Any, missing: list[int], orphans: list[int]) -> None:
+    """Embed chunks lacking vectors, drop orphan vectors, rebuild BM25 from stored tokens; commit."""
+    from rag.bm25 import BM25Index
+
+    store = writer.store
+    assert store is not None
+    conn = store.conn
+    if orphans:
+        vectors.remove_ids(np.asarray(orphans, dtype=np.int64))
+    if missing:
+        for start in range(0, len(missing), 512):
+            ids = missing[start:start + 512]
+            texts = dict(conn.execute(f"SELECT id, search_text FROM chunks WHERE id IN ({','.join('?' * len(ids))})",
+                                      ids).fetchall())
+            vecs = app.encoder.encode_passages([texts[i] for i in ids])
+            vectors.add_with_ids(np.ascontiguousarray(vecs, dtype=np.float32), np.asarray(ids, dtype=np.int64))
+    rows = conn.execute("SELECT id, tokens FROM chunks ORDER BY id").fetchall()
+    store._vectors = vectors
+    writer.commit(rebuilt_bm25=BM25Index.empty().with_changes(set(), [(r[0], r[1].split()) for r in rows]))
+
+
+def reindex_store(app: App) -> int:
+    """Re-chunk and re-embed every stored document with the current settings into a fresh store,
+    then swap it in; the old store stays in place until the new one is complete."""
+    from rag.ingest import prepare
+    from rag.load import Document
+
+    path = app.settings.store_dir
+    old = Store(path)
+    docs = old.conn.execute(
+        "SELECT doc_id, key, file, source, title, date, doc_number, content_sha, text FROM documents").fetchall()
+    old.close()
+    tmp = path.with_name(path.name + ".reindex")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    new_settings = app.settings.model_copy(update={"store": tmp})
+    with StoreWriter(tmp, app.manifest()) as writer:
+        for n, (doc_id, key, file, source, title, date, doc_number, sha, text) in enumerate(docs, start=1):
+            doc = Document(doc_id, key, source, title, date, text, sha, doc_number)
+            writer.stage_add(prepare(doc, file, new_settings, app.encoder))
+            if n % app.settings.index.commit_every_docs == 0:
+                writer.commit()
+        writer.commit()
+    backup = path.with_name(path.name + ".old")
+    if backup.exists():
+        shutil.rmtree(backup)
+    path.rename(backup)
+    Path(tmp).rename(path)
+    shutil.rmtree(backup)
+    app.close_store()
+    return len(docs)

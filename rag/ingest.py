@@ -1,0 +1,159 @@
+"""Ingestion pipeline: discover -> load -> normalize -> chunk -> embed -> commit, incremental and resumable."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from rag.bm25 import tokenize
+from rag.chunk import chunk_document
+from rag.encoders import Encoder
+from rag.load import Document, LoadFailure, RecordFields, discover, file_signature, load_file
+from rag.normalize import search_form
+from rag.settings import Settings
+from rag.store import StoreWriter, _PendingDoc
+
+
+@dataclass
+class IngestReport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    failed: int = 0
+    chunks_added: int = 0
+    files: int = 0
+    seconds: float = 0.0
+    failures: list[LoadFailure] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "added": self.added, "updated": self.updated, "unchanged": self.unchanged,
+            "removed": self.removed, "failed": self.failed, "chunks_added": self.chunks_added,
+            "files": self.files, "seconds": round(self.seconds, 3),
+            "failures": [{"path": f.path, "reason": f.reason} for f in self.failures],
+            "warnings": self.warnings,
+        }
+
+
+def embed_text(title: str, section: str, text: str) -> str:
+    """What is embedded and keyword-indexed for a chunk: its context line, then its text."""
+    context = " > ".join(p for p in (title, section) if p)
+    return search_form(f"{context}\n{text}" if context else text)
+
+
+def prepare(doc: Document, file: str, settings: Settings, encoder: Encoder) -> _PendingDoc:
+    chunks = chunk_document(doc.text, doc.title, settings.chunk.target_chars, settings.chunk.max_chars,
+                            settings.chunk.overlap_chars)
+    records = []
+    texts = []
+    for ch in chunks:
+        search_text = embed_text(doc.title, ch.section_path, ch.text)
+        texts.append(search_text)
+        records.append({"ordinal": ch.ordinal, "text": ch.text, "search_text": search_text,
+                        "tokens": tokenize(search_text), "section": ch.section_path, "kind": ch.kind,
+                        "start": ch.start, "end": ch.end})
+    vectors = encoder.encode_passages(texts) if texts else np.zeros((0, encoder.dim), dtype=np.float32)
+    return _PendingDoc(doc.doc_id, doc.key, file, doc.source, doc.title, doc.date, doc.doc_number,
+                       doc.content_sha, doc.text, records, vectors)
+
+
+ProgressFn = Callable[[str, int, int], None]
+
+
+def ingest(paths: list[Path], writer: StoreWriter, settings: Settings, encoder: Encoder,
+           prune: bool = False, fields: RecordFields | None = None,
+           progress: ProgressFn | None = None) -> IngestReport:
+    """Bring the store in line with ``paths``. Commits every ``index.commit_every_docs`` documents so
+    a killed run keeps what it finished and the next run resumes from there."""
+    started = time.perf_counter()
+    report = IngestReport()
+    files, failures = discover(paths)
+    report.failures.extend(failures)
+    report.files = len(files)
+    since_commit = 0
+
+    def maybe_commit(force: bool = False) -> None:
+        nonlocal since_commit
+        if force or since_commit >= settings.index.commit_every_docs:
+            writer.commit()
+            since_commit = 0
+
+    for n, path in enumerate(files, start=1):
+        file_key = str(path.resolve())
+        if progress:
+            progress(path.name, n, len(files))
+        try:
+            signature = file_signature(path)
+        except OSError as exc:
+            report.failures.append(LoadFailure(str(path), f"cannot read: {exc.strerror}"))
+            continue
+        previous = writer.keys_for_file(file_key)
+        if previous and writer.file_signature(file_key) == signature:
+            report.unchanged += len(previous)
+            continue
+        seen: set[str] = set()
+        file_failed = False
+        for item in load_file(path, fields):
+            if isinstance(item, LoadFailure):
+                report.failures.append(item)
+                file_failed = file_failed or item.path == str(path)
+                continue
+            seen.add(item.key)
+            report.warnings.extend(f"{path}: {w}" for w in item.warnings)
+            known = writer.known(item.key)
+            if known and known[1] == item.content_sha:
+                report.unchanged += 1
+                continue
+            pending = prepare(item, file_key, settings, encoder)
+            if known:
+                writer.stage_remove(known[0])
+                report.updated += 1
+            else:
+                report.added += 1
+            writer.stage_add(pending)
+            report.chunks_added += len(pending.chunks)
+            since_commit += 1
+            maybe_commit()
+        if file_failed and not seen:
+            continue  # keep what was indexed from a file that cannot be read now
+        for key, doc_id in previous.items():
+            if key not in seen:  # records that vanished from a record file
+                writer.stage_remove(doc_id)
+                report.removed += 1
+        writer.stage_file(file_key, signature)
+
+    if prune:
+        roots = [p.resolve() for p in paths]
+        for file_key in writer.all_files():
+            path = Path(file_key)
+            under = any(path == r or r in path.parents for r in roots)
+            if under and not path.exists():
+                for doc_id in writer.keys_for_file(file_key).values():
+                    writer.stage_remove(doc_id)
+                    report.removed += 1
+                writer.stage_forget_file(file_key)
+    maybe_commit(force=True)
+    report.failed = len(report.failures)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def remove_paths(paths: list[Path], writer: StoreWriter) -> int:
+    """Remove every document ingested from these files or from files under these folders."""
+    roots = [p.resolve() for p in paths]
+    removed = 0
+    for file_key in writer.all_files():
+        path = Path(file_key)
+        if any(path == r or r in path.parents for r in roots):
+            for doc_id in writer.keys_for_file(file_key).values():
+                writer.stage_remove(doc_id)
+                removed += 1
+            writer.stage_forget_file(file_key)
+    writer.commit()
+    return removed

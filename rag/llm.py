@@ -1,0 +1,150 @@
+"""Chat models behind one small interface: llama-cpp-python in process, or an OpenAI-compatible server."""
+
+from __future__ import annotations
+
+import json
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rag.offline import force_offline
+
+if TYPE_CHECKING:
+    from rag.app import App
+
+Message = dict[str, str]
+
+
+class LLMError(RuntimeError):
+    pass
+
+
+class LLM(ABC):
+    """A chat model that streams text pieces (never split inside a UTF-8 character)."""
+
+    name: str
+    n_ctx: int
+
+    @abstractmethod
+    def stream(self, messages: list[Message], max_tokens: int, temperature: float = 0.0,
+               json_schema: dict[str, Any] | None = None) -> Iterator[str]: ...
+
+    @abstractmethod
+    def count_tokens(self, text: str) -> int: ...
+
+    def complete(self, messages: list[Message], max_tokens: int, temperature: float = 0.0,
+                 json_schema: dict[str, Any] | None = None) -> str:
+        return "".join(self.stream(messages, max_tokens, temperature, json_schema))
+
+
+class LlamaCppLLM(LLM):
+    def __init__(self, path: Path, n_ctx: int = 4096, threads: int = 0, seed: int = 0,
+                 prompt_lookup: int = 0) -> None:
+        self.path = path
+        self.name = path.name
+        self.n_ctx = n_ctx
+        self.threads = threads or os.cpu_count() or 1
+        self.seed = seed
+        self.prompt_lookup = prompt_lookup
+        self._llama: Any = None
+
+    @property
+    def llama(self) -> Any:
+        if self._llama is None:
+            force_offline()
+            from llama_cpp import Llama
+
+            _check_gguf(self.path)
+            kwargs: dict[str, Any] = {}
+            if self.prompt_lookup:
+                from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
+
+                kwargs["draft_model"] = LlamaPromptLookupDecoding(num_pred_tokens=self.prompt_lookup)
+            try:
+                self._llama = Llama(model_path=str(self.path), n_ctx=self.n_ctx, n_threads=self.threads,
+                                    n_threads_batch=self.threads, seed=self.seed, verbose=False,
+                                    n_batch=512, **kwargs)
+            except (ValueError, RuntimeError) as exc:
+                raise LLMError(f"cannot load GGUF model {self.path}: {exc}") from exc
+        return self._llama
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.llama.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+
+    def stream(self, messages: list[Message], max_tokens: int, temperature: float = 0.0,
+               json_schema: dict[str, Any] | None = None) -> Iterator[str]:
+        kwargs: dict[str, Any] = {}
+        if json_schema is not None:
+            kwargs["response_format"] = {"type": "json_object", "schema": json_schema}
+        for part in self.llama.create_chat_completion(messages=messages, max_tokens=max_tokens,
+                                                      temperature=temperature, stream=True, **kwargs):
+            delta = part["choices"][0].get("delta", {})
+            text = delta.get("content")
+            if text:
+                yield text
+
+
+def _check_gguf(path: Path) -> None:
+    if not path.is_file():
+        raise LLMError(f"GGUF model file {path} does not exist")
+    with path.open("rb") as fh:
+        if fh.read(4) != b"GGUF":
+            raise LLMError(f"{path} is not a GGUF file (bad magic); re-run scripts/setup.sh or download it again")
+
+
+class OpenAICompatLLM(LLM):
+    """Any server with the OpenAI chat-completions API (llama.cpp server, vLLM, ...)."""
+
+    def __init__(self, base_url: str, model: str = "local", n_ctx: int = 4096, timeout: float = 300.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.name = f"{model}@{self.base_url}"
+        self.model = model
+        self.n_ctx = n_ctx
+        self.timeout = timeout
+
+    def count_tokens(self, text: str) -> int:
+        # Servers differ in tokenize endpoints; Chinese text is close to one token per character
+        # for Qwen tokenizers, so this errs on the safe (larger) side.
+        return int(len(text) * 1.1) + 1
+
+    def stream(self, messages: list[Message], max_tokens: int, temperature: float = 0.0,
+               json_schema: dict[str, Any] | None = None) -> Iterator[str]:
+        import httpx
+
+        body: dict[str, Any] = {"model": self.model, "messages": messages, "max_tokens": max_tokens,
+                                "temperature": temperature, "stream": True}
+        if json_schema is not None:
+            body["response_format"] = {"type": "json_object", "schema": json_schema}
+        try:
+            with httpx.stream("POST", f"{self.base_url}/chat/completions", json=body, timeout=self.timeout) as r:
+                if r.status_code != 200:
+                    r.read()
+                    raise LLMError(f"server {self.base_url} answered {r.status_code}: {r.text[:200]}")
+                for line in r.iter_lines():
+                    if not line.startswith("data:"):
+                        continue
+                    data = line[5:].strip()
+                    if data == "[DONE]":
+                        break
+                    piece = json.loads(data)["choices"][0].get("delta", {}).get("content")
+                    if piece:
+                        yield piece
+        except httpx.HTTPError as exc:
+            raise LLMError(f"cannot reach the model server at {self.base_url}: {exc}") from exc
+
+
+def make_llm(app: App, which: str | None) -> LLM:
+    s = app.settings
+    gen = s.generation
+    if gen.backend == "openai":
+        return OpenAICompatLLM(gen.base_url, gen.api_model, gen.n_ctx)
+    if which in (None, "", "default"):
+        name = s.models.chat
+    elif which == "small":
+        name = s.models.chat_small
+    else:
+        name = which
+    path = app.model_path(name, "chat")
+    return LlamaCppLLM(path, gen.n_ctx, gen.threads, gen.seed, gen.prompt_lookup)

@@ -1,0 +1,440 @@
+"""Find documents on disk and read every supported format into cleaned :class:`Document` objects.
+
+Formats: .txt .md .html .htm .docx .pdf, and .jsonl / .jsonl.gz record files (one document per
+record). A file's real type is sniffed from its bytes, so a PDF named .docx is still read (with a
+warning). Failures never stop a batch: each becomes one :class:`LoadFailure` naming file and reason.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import os
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+
+from rag.normalize import clean_text, has_cjk, search_form, squeeze_cjk_spaces
+
+SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx", ".pdf", ".jsonl", ".jsonl.gz")
+
+
+@dataclass
+class Document:
+    doc_id: str
+    key: str  # what identifies the document across runs: resolved path, or path#record-id
+    source: str  # display name: file name, or record id
+    title: str
+    date: str | None
+    text: str  # cleaned original text
+    content_sha: str
+    doc_number: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class LoadFailure:
+    path: str
+    reason: str
+
+
+class LoadError(Exception):
+    """A file cannot be read as a document; the message is the reason shown to the user."""
+
+
+# --- discovery ----------------------------------------------------------------------------------
+
+def _suffix(path: Path) -> str:
+    name = path.name.lower()
+    return ".jsonl.gz" if name.endswith(".jsonl.gz") else path.suffix.lower()
+
+
+def discover(paths: list[Path]) -> tuple[list[Path], list[LoadFailure]]:
+    """Files under ``paths`` (recursive, symlink loops and unreadable folders reported once)."""
+    files: list[Path] = []
+    failures: list[LoadFailure] = []
+    seen_dirs: set[tuple[int, int]] = set()
+
+    def walk(directory: Path) -> None:
+        try:
+            st = directory.stat()
+        except OSError as exc:
+            failures.append(LoadFailure(str(directory), f"cannot read folder: {exc.strerror}"))
+            return
+        ident = (st.st_dev, st.st_ino)
+        if ident in seen_dirs:
+            failures.append(LoadFailure(str(directory), "symlink loop: folder already visited"))
+            return
+        seen_dirs.add(ident)
+        try:
+            entries = sorted(directory.iterdir())
+        except OSError as exc:
+            failures.append(LoadFailure(str(directory), f"cannot list folder: {exc.strerror}"))
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_symlink() and not entry.exists():
+                failures.append(LoadFailure(str(entry), "broken symlink or symlink loop"))
+            elif entry.is_dir():
+                walk(entry)
+            elif _suffix(entry) in SUFFIXES:
+                files.append(entry)
+
+    for path in paths:
+        if path.is_symlink() and not path.exists():
+            failures.append(LoadFailure(str(path), "broken symlink or symlink loop"))
+        elif not path.exists():
+            failures.append(LoadFailure(str(path), "no such file or folder"))
+        elif path.is_dir():
+            walk(path)
+        elif _suffix(path) in SUFFIXES:
+            files.append(path)
+        else:
+            failures.append(LoadFailure(str(path), f"unsupported file type {path.suffix or '(none)'}; "
+                                        f"supported: {' '.join(SUFFIXES)}"))
+    return files, failures
+
+
+# --- bytes -> text ------------------------------------------------------------------------------
+
+def _looks_binary(data: bytes) -> bool:
+    head = data[:8192]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    if b"\x00" in head:
+        return True
+    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return controls > len(head) * 0.05
+
+
+def _plausible(text: str) -> bool:
+    if not text:
+        return False
+    good = sum(1 for ch in text if ch.isprintable() or ch in "\n\t\r" or ch.isspace())
+    bad = text.count("\ufffd")
+    return good / len(text) > 0.97 and bad / len(text) < 0.01
+
+
+def decode_bytes(data: bytes, name: str = "") -> str:
+    """UTF-8 (with or without BOM), GB18030/GBK, Big5 and UTF-16, also mixed line by line."""
+    if not data.strip():
+        raise LoadError("empty file")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    if _looks_binary(data):
+        raise LoadError("binary content, not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    non_utf8 = b"\n".join(line for line in data.split(b"\n") if not _is_utf8(line))
+    best = from_bytes(non_utf8[:200_000]).best()
+    legacy = best.encoding if best is not None else "gb18030"
+    if legacy.replace("_", "").lower() in ("gb2312", "gbk", "hz", "gb18030", "cp936", "ascii"):
+        legacy = "gb18030"
+    lines = []
+    for line in data.split(b"\n"):
+        try:
+            lines.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            lines.append(line.decode(legacy, errors="replace"))
+    text = "\n".join(lines)
+    if not _plausible(text):
+        raise LoadError(f"undecodable text (not UTF-8, GB18030 or Big5; best guess {legacy})")
+    return text
+
+
+def _is_utf8(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+# --- per-format readers --------------------------------------------------------------------------
+
+_FRONT_MATTER_RE = re.compile(r"\A\ufeff?\s*---[ \t]*\n(.*?)\n---[ \t]*\n", re.S)
+_HTML_HINT_RE = re.compile(r"<(p|div|br|span|html|body|article|section|table|h[1-6])[\s>/]", re.I)
+
+
+def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
+    match = _FRONT_MATTER_RE.match(text)
+    if not match:
+        return {}, text
+    import yaml
+
+    try:
+        meta = yaml.safe_load(match.group(1))
+    except yaml.YAMLError:
+        meta = None
+    return (meta if isinstance(meta, dict) else {}), text[match.end():]
+
+
+_CHROME_CLASS_RE = re.compile(r"appendqr|qrcode|share|editor|nav|breadcrumb|footer|header|comment|"
+                              r"related|img_wrapper|recommend|copyright|toolbar|sidebar|advert", re.I)
+
+
+def html_to_text(html: str) -> tuple[str, str | None]:
+    """Visible text of an HTML page without scripts, styles, comments, images and page chrome."""
+    from bs4 import BeautifulSoup, Comment
+
+    soup = BeautifulSoup(html, "lxml")
+    title = soup.title.get_text(strip=True) if soup.title else None
+    for tag in soup(["script", "style", "noscript", "iframe", "img", "svg", "form", "button", "head",
+                     "nav", "footer", "header", "template", "object", "embed"]):
+        tag.decompose()
+    for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
+        comment.extract()
+    for tag in soup.find_all(True):
+        if getattr(tag, "decomposed", False) or tag.attrs is None:
+            continue
+        classes = " ".join(tag.get("class") or []) + " " + str(tag.get("id") or "")
+        if classes.strip() and _CHROME_CLASS_RE.search(classes) and tag.name not in ("body", "html"):
+            tag.decompose()
+    blocks = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article",
+              "table", "blockquote", "pre", "dd", "dt"}
+    for tag in soup.find_all(blocks):
+        tag.insert_before("\n")
+        tag.insert_after("\n")
+    return soup.get_text(), title
+
+
+def read_docx(data: bytes) -> str:
+    import docx
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise LoadError(f"damaged or truncated .docx ({exc.__class__.__name__})") from exc
+    except Exception as exc:  # python-docx raises several unrelated types on bad packages
+        raise LoadError(f"damaged .docx: {exc}") from exc
+    lines: list[str] = []
+    body = document.element.body
+    for child in body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            lines.append("".join(node.text or "" for node in child.iter() if node.tag.endswith("}t")))
+        elif tag == "tbl":
+            for row in child.iter():
+                if row.tag.endswith("}tr"):
+                    cells = []
+                    for cell in row:
+                        if cell.tag.endswith("}tc"):
+                            cells.append("".join(n.text or "" for n in cell.iter() if n.tag.endswith("}t")))
+                    lines.append(" | ".join(c.strip() for c in cells))
+    return "\n".join(lines)
+
+
+def read_pdf(data: bytes) -> str:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            try:
+                if not reader.decrypt(""):
+                    raise LoadError("password-protected PDF")
+            except Exception as exc:
+                raise LoadError("password-protected PDF") from exc
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except LoadError:
+        raise
+    except (PdfReadError, ValueError, KeyError, OSError, TypeError) as exc:
+        raise LoadError(f"damaged or truncated PDF ({exc})") from exc
+    except Exception as exc:
+        raise LoadError(f"unreadable PDF: {exc.__class__.__name__}: {exc}") from exc
+    text = "\n".join(pages)
+    if not text.strip():
+        raise LoadError("PDF has no text layer (scanned images?); OCR it first")
+    return text
+
+
+def sniff_kind(data: bytes, suffix: str) -> str:
+    if data.startswith(b"%PDF"):
+        return ".pdf"
+    if data.startswith(b"PK\x03\x04"):
+        return ".docx" if b"word/" in data[:200_000] or suffix == ".docx" else "zip"
+    if data.startswith(b"\x1f\x8b"):
+        return "gzip"
+    return suffix
+
+
+# --- metadata ------------------------------------------------------------------------------------
+
+_DATE_CN_RE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_DATE_ISO_RE = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
+_DOC_NO_RE = re.compile(r"[\u4e00-\u9fff]{1,10}\s*[〔\[［(（]\s*\d{4}\s*[〕\]］)）]\s*\d+\s*号")
+_TITLE_WORDS = ("总结", "思路", "计划", "报告", "要点", "通知", "会议", "召开", "方案", "意见", "办法", "决定",
+                "规定", "公告", "通报", "纪要", "讲话", "推进会")
+
+
+def _iso(y: str, m: str, d: str) -> str | None:
+    year, month, day = int(y), int(m), int(d)
+    if 1900 <= year <= 2100 and 1 <= month <= 12 and 1 <= day <= 31:
+        return f"{year:04d}-{month:02d}-{day:02d}"
+    return None
+
+
+def find_date(meta: dict[str, Any], raw: str) -> str | None:
+    value = meta.get("date")
+    if value is not None:
+        text = str(value)
+        try:
+            return parsedate_to_datetime(text).date().isoformat()
+        except (TypeError, ValueError, IndexError):
+            match = _DATE_ISO_RE.search(text)
+            if match and (iso := _iso(*match.groups())):
+                return iso
+    # Official documents carry their date at the end (落款) or in the header; dates in the body are
+    # usually about something else.
+    stripped = raw.strip()
+    for window in (stripped[-400:], stripped[:300]):
+        for pattern in (_DATE_CN_RE, _DATE_ISO_RE):
+            found = [iso for m in pattern.finditer(window) if (iso := _iso(*m.groups()))]
+            if found:
+                return found[-1] if window is not stripped[:300] else found[0]
+    return None
+
+
+def find_title(meta: dict[str, Any], html_title: str | None, text: str, fallback: str) -> str:
+    for candidate in (meta.get("title"), html_title):
+        if candidate and str(candidate).strip():
+            return squeeze_cjk_spaces(str(candidate).strip())
+    for line in text.split("\n")[:15]:
+        line = line.strip()
+        if 6 <= len(line) <= 80 and not line.endswith(("。", "：", ":", "；")):
+            simple = search_form(line)
+            if any(w in simple for w in _TITLE_WORDS):
+                return squeeze_cjk_spaces(line)
+    return fallback
+
+
+# --- documents -----------------------------------------------------------------------------------
+
+def make_doc_id(key: str, content_sha: str) -> str:
+    return hashlib.sha256(f"{key}\n{content_sha}".encode()).hexdigest()[:16]
+
+
+def build_document(key: str, source: str, raw_text: str, meta: dict[str, Any] | None = None,
+                   html_title: str | None = None, warnings: list[str] | None = None) -> Document:
+    meta = meta or {}
+    text = clean_text(raw_text)
+    if not text.strip():
+        raise LoadError("no text left after cleaning")
+    if not has_cjk(text) and len(text) < 20:
+        raise LoadError("no meaningful text")
+    content_sha = hashlib.sha256(text.encode()).hexdigest()
+    doc_number_match = _DOC_NO_RE.search(text[:2000])
+    return Document(
+        doc_id=make_doc_id(key, content_sha),
+        key=key,
+        source=source,
+        title=find_title(meta, html_title, text, Path(source).stem),
+        date=find_date(meta, raw_text),
+        text=text,
+        content_sha=content_sha,
+        doc_number=squeeze_cjk_spaces(doc_number_match.group(0)) if doc_number_match else None,
+        warnings=warnings or [],
+    )
+
+
+def text_to_document(key: str, source: str, text: str, warnings: list[str] | None = None) -> Document:
+    meta, body = split_front_matter(text)
+    html_title = None
+    if _HTML_HINT_RE.search(body[:5000]) or key.lower().endswith((".html", ".htm")):
+        body, html_title = html_to_text(body)
+    return build_document(key, source, body, meta, html_title, warnings)
+
+
+@dataclass
+class RecordFields:
+    id_field: str = "id"
+    text_field: str = "text"
+    title_field: str = "title"
+
+
+def _records(path: Path, data: bytes, fields: RecordFields) -> Iterator[Document | LoadFailure]:
+    stream: io.TextIOBase
+    if data.startswith(b"\x1f\x8b"):
+        stream = io.TextIOWrapper(gzip.GzipFile(fileobj=io.BytesIO(data)), encoding="utf-8", errors="strict")
+    else:
+        stream = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", errors="strict")
+    line_no = 0
+    try:
+        for line_no, line in enumerate(stream, start=1):
+            if not line.strip():
+                continue
+            where = f"{path}:{line_no}"
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield LoadFailure(where, f"invalid JSON: {exc.msg}")
+                continue
+            if not isinstance(record, dict):
+                yield LoadFailure(where, "record is not a JSON object")
+                continue
+            rid, text = record.get(fields.id_field), record.get(fields.text_field)
+            if rid is None or not isinstance(text, str):
+                yield LoadFailure(where, f"record lacks {fields.id_field!r} or text field {fields.text_field!r}")
+                continue
+            meta = {"title": record.get(fields.title_field)} if record.get(fields.title_field) else {}
+            try:
+                yield build_document(f"{path.resolve()}#{rid}", str(rid), text, meta)
+            except LoadError as exc:
+                yield LoadFailure(where, str(exc))
+    except (EOFError, OSError, UnicodeDecodeError) as exc:
+        yield LoadFailure(f"{path}:{line_no + 1}", f"truncated or undecodable record file ({exc})")
+
+
+def load_file(path: Path, fields: RecordFields | None = None) -> Iterator[Document | LoadFailure]:
+    """Documents in one file (several for record files); failures are yielded, never raised."""
+    fields = fields or RecordFields()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        yield LoadFailure(str(path), f"cannot read: {exc.strerror or exc}")
+        return
+    suffix = _suffix(path)
+    if suffix in (".jsonl", ".jsonl.gz"):
+        if not data.strip():
+            yield LoadFailure(str(path), "empty file")
+            return
+        yield from _records(path, data, fields)
+        return
+    kind = sniff_kind(data, suffix)
+    warnings = []
+    if kind != suffix and kind in (".pdf", ".docx") and suffix in (".pdf", ".docx", ".txt", ".md", ".html", ".htm"):
+        warnings.append(f"content is {kind} but the name says {suffix}; read as {kind}")
+    key = str(path.resolve())
+    try:
+        if kind == ".pdf":
+            text = read_pdf(data)
+        elif kind == ".docx":
+            if suffix == ".docx" and not data.startswith(b"PK\x03\x04"):
+                raise LoadError("not a .docx (no zip container): wrong extension or damaged file")
+            text = read_docx(data)
+        elif kind in ("zip", "gzip"):
+            raise LoadError(f"{kind} archive with a {suffix} name; unpack it first")
+        else:
+            text = decode_bytes(data, path.name)
+        yield text_to_document(key, path.name, text, warnings)
+    except LoadError as exc:
+        yield LoadFailure(str(path), str(exc))
+    except RecursionError:
+        yield LoadFailure(str(path), "document structure too deeply nested to parse")
+
+
+def file_signature(path: Path) -> str:
+    st = os.stat(path)
+    return f"{st.st_size}:{st.st_mtime_ns}"

@@ -1,0 +1,177 @@
+"""Chinese text normalization: cleaning of the original text, and the simplified *search form*.
+
+The original text (traditional script, full-width digits and all) is what users see and what answers
+quote; the search form (NFKC, simplified script, no spaces inside Chinese/number runs) is what is
+embedded, tokenized and compared.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections import Counter
+
+NORMALIZER_VERSION = "1"
+
+CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_RE = re.compile(f"[{CJK}]")
+
+# A pinyin annotation is a parenthesised valid pinyin syllable directly after a Chinese character:
+# 黨(dang) 的 / 區(qū). Real parenthesised text (（2020-2025）, (记者 王曦)) never matches.
+_TONES = str.maketrans("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ", "aaaaeeeeiiiioooouuuuvvvvvnnnm")
+_SYLLABLE_RE = re.compile(
+    r"^(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
+    r"(?:iang|iong|uang|ueng|ang|eng|ing|ong|uan|uai|ian|iao|van|ai|ei|ao|ou|an|en|er|in|un|vn|ua|uo|ui|"
+    r"ie|ia|iu|ve|ue|a|o|e|i|u|v|ng|n|m)$"
+)
+_PINYIN_CANDIDATE_RE = re.compile(f"(?<=[{CJK}])\\(([a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ]{{1,7}})\\) ?")
+
+
+def _is_pinyin(word: str) -> bool:
+    plain = word.translate(_TONES).lower()
+    return word.islower() and bool(_SYLLABLE_RE.match(plain))
+
+
+def strip_pinyin(text: str) -> str:
+    """Remove inline pinyin annotations: ``黨(dang) 的`` -> ``黨的``, ``區(qū)`` -> ``區``."""
+    return _PINYIN_CANDIDATE_RE.sub(lambda m: "" if _is_pinyin(m.group(1)) else m.group(0), text)
+
+
+@functools.cache
+def _t2s():  # type: ignore[no-untyped-def]
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    return str(_t2s().convert(text))
+
+
+_SPACE_BETWEEN_RE = re.compile(f"(?<=[{CJK}0-9%．.])[ \\t\u3000\u00a0]+(?=[{CJK}0-9])|(?<=[{CJK}])[ \\t\u3000\u00a0]+(?=[%．.])")
+
+
+def squeeze_cjk_spaces(text: str) -> str:
+    """``2019 年`` -> ``2019年``; spaces between Latin words are kept."""
+    return _SPACE_BETWEEN_RE.sub("", text)
+
+
+def search_form(text: str) -> str:
+    """NFKC (full-width -> half-width), traditional -> simplified, CJK/digit spacing removed."""
+    text = unicodedata.normalize("NFKC", text)
+    text = to_simplified(text)
+    return squeeze_cjk_spaces(text)
+
+
+def compact(text: str) -> str:
+    """Search form without any whitespace: the form in which answers and gold strings are compared."""
+    return re.sub(r"\s+", "", search_form(text))
+
+
+# --- page structure: chrome, page numbers, repeated headers, page breaks -------------------------
+
+_CHROME_PATTERNS = [
+    r"^责任编辑[:：]", r"^编辑[:：]", r"^上一篇", r"^下一篇", r"^相关推荐$", r"^相关阅读$", r"^分享(本页|到)",
+    r"^返回顶部$", r"^微信公众号$", r"^微信小程序$", r"^扫一扫", r"扫描二维码", r"^打印本页", r"^关闭窗口$",
+    r"^特别声明[:：].*版权", r"版权所有", r"^Copyright", r"^©", r"海量资讯、精准解读", r"^【?字号", r"^点击.*(查看|进入)",
+]
+_CHROME_RE = re.compile("|".join(_CHROME_PATTERNS), re.IGNORECASE)
+_PAGE_NO_RE = re.compile(r"^\s*(?:[-—–－]\s*\d+\s*[-—–－]|第\s*\d+\s*页(?:\s*[/，,]?\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+|\d{1,3})\s*$")
+
+
+def is_chrome_line(line: str) -> bool:
+    simple = to_simplified(line.strip())
+    return bool(_CHROME_RE.search(simple))
+
+
+_SENTENCE_END = "。！？；!?;：:”’」』)）】"
+
+
+def _looks_like_heading(line: str) -> bool:
+    from rag.chunk import heading_level
+
+    return heading_level(line) is not None
+
+
+def join_page_breaks(paragraphs: list[str]) -> list[str]:
+    """Join a paragraph cut by a page break mid-sentence with its continuation.
+
+    A body paragraph (it has inner punctuation; titles and headings do not) that ends on a Chinese character (no closing punctuation) followed by a
+    paragraph that does not start a heading is one paragraph: ``三年组`` + ``建规划``.
+    """
+    out: list[str] = []
+    for para in paragraphs:
+        if out:
+            prev = out[-1]
+            if (len(prev) >= 20 and prev[-1] not in _SENTENCE_END and _CJK_RE.match(prev[-1])
+                    and re.search("[，。；、,]", prev) and not _looks_like_heading(prev)
+                    and para and (_CJK_RE.match(para[0]) or para[0] in "“‘\"0123456789")
+                    and not _looks_like_heading(para)):
+                out[-1] = prev + para
+                continue
+        out.append(para)
+    return out
+
+
+def drop_repeated_lines(paragraphs: list[str], min_repeats: int = 3, max_len: int = 60) -> list[str]:
+    """Drop page headers/footers and repeated captions: short lines seen ``min_repeats`` times or more
+    keep only their first occurrence; bare page numbers go entirely."""
+    counts = Counter(p for p in paragraphs if len(p) <= max_len)
+    seen: set[str] = set()
+    out = []
+    for para in paragraphs:
+        if _PAGE_NO_RE.match(para):
+            continue
+        if counts.get(para, 0) >= min_repeats:
+            if para in seen:
+                continue
+            seen.add(para)
+        out.append(para)
+    return out
+
+
+_INLINE_HEADING_RE = re.compile(
+    r"\s+(?=(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|第[一二三四五六七八九十百零]+[章节条]"
+    r"|\d{1,2}[、．](?!\d)))")
+
+
+_HEADING_WITH_BODY_RE = re.compile(
+    f"^((?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)])[^。；\\s]{{2,38}})\\s+(?=[{CJK}“])")
+
+
+def split_run_on_lines(line: str, limit: int = 200) -> list[str]:
+    """Very long single lines (scraped notices keep paragraphs apart by spaces only) are split
+    before inline headings and at wide spaces between Chinese sentences."""
+    if len(line) <= limit:
+        return [line]
+    pieces = _INLINE_HEADING_RE.split(line)
+    out: list[str] = []
+    for piece in pieces:
+        head = _HEADING_WITH_BODY_RE.match(piece)
+        if head:  # "一、支持疫情防控物资供应 对生产……": the heading is what comes before the space
+            out.append(head.group(1))
+            piece = piece[head.end():]
+        out.extend(p for p in re.split(f"(?<=[。！？；：:])\\s+(?=[{CJK}“])", piece) if p.strip())
+    return [p.strip() for p in out if p.strip()]
+
+
+def clean_text(text: str) -> str:
+    """Clean the original text of a document, keeping its script and wording."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
+    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C"
+                   or unicodedata.category(ch) == "Co")
+    text = strip_pinyin(text)
+    paragraphs: list[str] = []
+    for raw in text.split("\n"):
+        line = re.sub(r"[ \t\u00a0]+", " ", raw).strip(" \t\u3000\u00a0")
+        if not line or is_chrome_line(line):
+            continue
+        paragraphs.extend(split_run_on_lines(line))
+    paragraphs = drop_repeated_lines(paragraphs)
+    paragraphs = join_page_breaks(paragraphs)
+    return "\n".join(paragraphs)
+
+
+def has_cjk(text: str) -> bool:
+    return bool(_CJK_RE.search(text))

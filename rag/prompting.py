@@ -1,0 +1,81 @@
+"""Prompts live as files in ``prompts/``; this module fills them and fits them to a token budget."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+PROMPTS_DIR = Path(os.environ.get("RAG_PROMPTS_DIR", Path(__file__).resolve().parent.parent / "prompts"))
+
+
+@functools.cache
+def prompt(name: str) -> str:
+    path = PROMPTS_DIR / f"{name}.txt"
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise FileNotFoundError(f"prompt file {path} is missing") from exc
+
+
+def refusal_text() -> str:
+    return prompt("refusal")
+
+
+@dataclass
+class PromptPassage:
+    n: int
+    source: str
+    section: str
+    text: str
+
+    def render(self) -> str:
+        return prompt("passage").format(n=self.n, source=self.source, section=self.section or "-",
+                                        text=self.text)
+
+
+@dataclass
+class BuiltPrompt:
+    messages: list[dict[str, str]]
+    passages: list[PromptPassage]  # those that made it into the prompt, possibly trimmed
+    dropped: int
+    trimmed: int
+    tokens: int
+
+
+def build_qa_prompt(question: str, passages: list[PromptPassage], count_tokens: Callable[[str], int],
+                    budget: int) -> BuiltPrompt:
+    """System + QA prompt within ``budget`` tokens: passages are kept in rank order, the last one
+    that does not fit is trimmed, later ones dropped. The question itself is cut if it alone overflows."""
+    refusal = refusal_text()
+    system = prompt("system").format(refusal=refusal)
+    skeleton = prompt("qa")
+    fixed = count_tokens(system) + count_tokens(skeleton.format(passages="", question="", refusal=refusal)) + 16
+    q_tokens = count_tokens(question)
+    if fixed + q_tokens > budget // 2:
+        keep = max(20, int(len(question) * (budget // 2 - fixed) / max(q_tokens, 1)))
+        question = question[:keep]
+        q_tokens = count_tokens(question)
+    room = budget - fixed - q_tokens
+    kept: list[PromptPassage] = []
+    trimmed = 0
+    for passage in passages:
+        cost = count_tokens(passage.render()) + 2
+        if cost <= room:
+            kept.append(passage)
+            room -= cost
+            continue
+        if room > 80:
+            ratio = (room - 40) / cost
+            cut = PromptPassage(passage.n, passage.source, passage.section,
+                                passage.text[: max(1, int(len(passage.text) * ratio))] + "…")
+            kept.append(cut)
+            trimmed += 1
+            room = 0
+        break
+    user = skeleton.format(passages="\n\n".join(p.render() for p in kept), question=question, refusal=refusal)
+    messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
+    return BuiltPrompt(messages, kept, len(passages) - len(kept), trimmed,
+                       count_tokens(system) + count_tokens(user))

@@ -1,0 +1,96 @@
+"""Terminal rendering of passages and answers (rich)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from rag.normalize import to_simplified
+from rag.retrieve import Hit
+
+if TYPE_CHECKING:
+    from rag.answer import AnswerResult
+
+_STATUS_STYLE = {"verified": "green", "corrected": "yellow", "flagged": "red", "dropped": "red strike"}
+
+
+def highlight(text: str, terms: list[str]) -> Text:
+    """Original text with the query terms highlighted; matching runs on the simplified form, which has
+    the same length as the original for OpenCC character conversion."""
+    out = Text(text)
+    simple = to_simplified(text)
+    if len(simple) != len(text):
+        simple = text
+    for term in sorted({t for t in terms if len(t) >= 2 or not t.isascii()}, key=len, reverse=True):
+        for m in re.finditer(re.escape(term), simple):
+            out.stylize("bold yellow", m.start(), m.end())
+    return out
+
+
+def print_hits(console: Console, hits: list[Hit], terms: list[str]) -> None:
+    for hit in hits:
+        c = hit.chunk
+        head = f"#{hit.rank}  {c.source}  [{c.kind}]  score {hit.score:.4f}"
+        if c.section:
+            head += f"\n{c.section}"
+        console.print(Panel(highlight(c.text, terms), title=head, title_align="left", expand=True))
+
+
+def stream_printer(console: Console) -> Callable[[str], None]:
+    def on_token(piece: str) -> None:
+        console.file.write(piece)
+        console.file.flush()
+
+    return on_token
+
+
+def print_answer(console: Console, result: AnswerResult, streamed: bool = True) -> None:
+    if streamed:
+        console.file.write("\n")
+    v = result.verification
+    if result.refused:
+        console.print(Panel(Text(result.answer), title="未找到答案 (refused)", border_style="yellow"))
+        if result.hits:
+            console.print("closest passages:")
+            _sources_table(console, result, list(range(1, len(result.hits) + 1)))
+    else:
+        title = f"answer — {v.outcome if v else 'unverified'}"
+        style = _STATUS_STYLE.get(v.outcome if v else "flagged", "white")
+        body = Text()
+        if v is not None:
+            for s in v.sentences:
+                if s.text.strip():
+                    body.append(s.text, style="strike dim" if s.status == "dropped" else None)
+        else:
+            body.append(result.answer)
+        console.print(Panel(body, title=title, border_style=style))
+        _sources_table(console, result, result.cited)
+        if v is not None:
+            for s in v.sentences:
+                if s.status != "verified" and s.text.strip():
+                    console.print(f"[{_STATUS_STYLE[s.status]}]{s.status}[/]: {'; '.join(s.notes)}",
+                                  highlight=False)
+    for w in result.warnings:
+        console.print(f"[yellow]warning[/] {w}", highlight=False)
+    t = result.timings
+    console.print(" ".join(f"{k} {v:.2f}s" for k, v in t.items()), style="dim", highlight=False)
+
+
+def _sources_table(console: Console, result: AnswerResult, numbers: list[int]) -> None:
+    table = Table(show_lines=True)
+    table.add_column("#", justify="right")
+    table.add_column("source")
+    table.add_column("section", overflow="fold")
+    table.add_column("passage", overflow="fold")
+    for n in numbers:
+        if 1 <= n <= len(result.hits):
+            c = result.hits[n - 1].chunk
+            snippet = c.text if len(c.text) <= 160 else c.text[:160] + "…"
+            table.add_row(str(n), c.source, c.section or "-", snippet)
+    console.print(table)

@@ -1,0 +1,141 @@
+"""``rag chat``: a REPL with line editing, persistent history, streaming answers and slash commands."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.panel import Panel
+
+from rag.store import Filters
+
+if TYPE_CHECKING:
+    from rag.answer import AnswerResult
+    from rag.app import App
+
+HELP = """命令 / commands:
+  /sources            full text of the last answer's passages
+  /k N                passages per question (now {k})
+  /filter KEY=VALUE   source=NAME | doc=ID | year=2019 | year=2019-2021 | kind=review|plan|other
+  /filter clear       remove all filters (now: {filters})
+  /model NAME         default | small | models.txt name | GGUF path
+  /help               this text
+  /quit               leave (Ctrl-D too)
+End a line with \\ to continue the question on the next line. Ctrl-C stops an answer."""
+
+
+def parse_filter(arg: str, filters: Filters) -> str:
+    arg = arg.strip()
+    if arg in ("", "clear", "none"):
+        filters.sources.clear()
+        filters.doc_ids.clear()
+        filters.date_from = filters.date_to = filters.kind = None
+        return "filters cleared"
+    key, sep, value = arg.partition("=")
+    if not sep or not value:
+        return "usage: /filter KEY=VALUE (source, doc, year, kind) or /filter clear"
+    key = key.strip()
+    value = value.strip()
+    if key == "source":
+        filters.sources.append(value)
+    elif key == "doc":
+        filters.doc_ids.append(value)
+    elif key == "year":
+        first, _, last = value.partition("-")
+        if not first.isdigit() or (last and not last.isdigit()):
+            return f"year {value!r}: expected YYYY or YYYY-YYYY"
+        filters.date_from, filters.date_to = first, last or first
+    elif key == "kind":
+        if value not in ("review", "plan", "other"):
+            return f"kind {value!r}: expected review, plan or other"
+        filters.kind = value
+    else:
+        return f"unknown filter {key!r}: source, doc, year or kind"
+    return f"filter {key}={value} set"
+
+
+def describe_filters(f: Filters) -> str:
+    parts = [f"source={s}" for s in f.sources] + [f"doc={d}" for d in f.doc_ids]
+    if f.date_from or f.date_to:
+        parts.append(f"dates {f.date_from or '…'}..{f.date_to or '…'}")
+    if f.kind:
+        parts.append(f"kind={f.kind}")
+    return ", ".join(parts) or "none"
+
+
+def _reader(app: App):  # type: ignore[no-untyped-def]
+    if not sys.stdin.isatty():
+        return lambda prompt: input(prompt)
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.history import FileHistory
+
+    app.settings.home.mkdir(parents=True, exist_ok=True)
+    session: PromptSession[str] = PromptSession(history=FileHistory(str(app.settings.home / "chat_history")))
+    return lambda prompt: session.prompt(prompt)
+
+
+def run_repl(app: App, console: Console, model: str | None = None) -> None:
+    from rag.answer import QuestionError, answer_question
+    from rag.render import print_answer, stream_printer
+
+    read = _reader(app)
+    k = app.settings.retrieval.k
+    filters = Filters()
+    last: AnswerResult | None = None
+    console.print("loading models…", style="dim")
+    app.llm(model)
+    _ = app.retriever
+    console.print(f"ready: {app.store.counts()['documents']} documents. /help for commands, /quit to leave.")
+    while True:
+        try:
+            line = read("问> ")
+            while line.endswith("\\"):
+                line = line[:-1] + "\n" + read("..> ")
+        except KeyboardInterrupt:
+            continue
+        except EOFError:
+            break
+        text = line.strip()
+        if not text:
+            continue
+        if text.startswith("/"):
+            cmd, _, arg = text.partition(" ")
+            if cmd in ("/quit", "/exit", "/q"):
+                break
+            if cmd == "/help":
+                console.print(HELP.format(k=k, filters=describe_filters(filters)), highlight=False, markup=False)
+            elif cmd == "/k":
+                if arg.strip().isdigit() and 1 <= int(arg) <= 50:
+                    k = int(arg)
+                    console.print(f"k = {k}")
+                else:
+                    console.print("usage: /k N (1-50)")
+            elif cmd == "/filter":
+                console.print(parse_filter(arg, filters), highlight=False)
+            elif cmd == "/model":
+                if not arg.strip():
+                    console.print(f"model: {app.llm().name}")
+                else:
+                    try:
+                        app.llm(arg.strip())
+                        console.print(f"model: {app.llm().name}")
+                    except Exception as exc:  # a bad name must not end the session
+                        console.print(f"[red]cannot use model {arg.strip()!r}:[/] {exc}", highlight=False)
+            elif cmd == "/sources":
+                if last is None or not last.hits:
+                    console.print("no answer yet")
+                for i, hit in enumerate(last.hits if last else [], start=1):
+                    c = hit.chunk
+                    console.print(Panel(c.text, title=f"[{i}] {c.source} | {c.section or '-'}", title_align="left"))
+            else:
+                console.print(f"unknown command {cmd}; /help lists them")
+            continue
+        try:
+            last = answer_question(app, text, k=k, filters=filters, on_token=stream_printer(console))
+            print_answer(console, last)
+        except QuestionError as exc:
+            console.print(f"[yellow]{exc}[/]")
+        except KeyboardInterrupt:
+            console.print("\n(stopped)")
+    console.print("bye")

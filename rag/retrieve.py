@@ -1,0 +1,134 @@
+"""Hybrid retrieval: dense (FAISS) + BM25, fused by weighted reciprocal rank, optionally reranked."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from rag.bm25 import tokenize
+from rag.encoders import CrossEncoderReranker, Encoder
+from rag.normalize import search_form
+from rag.settings import RetrievalSettings
+from rag.store import ChunkRecord, Filters, Store
+
+Mode = Literal["hybrid", "dense", "bm25"]
+
+
+@dataclass
+class Hit:
+    rank: int
+    chunk: ChunkRecord
+    score: float
+    dense_rank: int | None = None
+    bm25_rank: int | None = None
+    rerank_score: float | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        c = self.chunk
+        return {"rank": self.rank, "source": c.source, "doc_id": c.doc_id, "chunk_id": c.id,
+                "section": c.section, "kind": c.kind, "title": c.title, "date": c.date,
+                "text": c.text, "score": round(self.score, 6), "dense_rank": self.dense_rank,
+                "bm25_rank": self.bm25_rank, "rerank_score": self.rerank_score}
+
+
+@dataclass
+class SearchResult:
+    query: str
+    hits: list[Hit]
+    query_tokens: list[str]
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def rrf_fuse(ranked_lists: list[tuple[list[int], float]], rrf_k: int) -> list[tuple[int, float]]:
+    """Weighted reciprocal-rank fusion of several ranked id lists."""
+    scores: dict[int, float] = {}
+    for ids, weight in ranked_lists:
+        if weight <= 0:
+            continue
+        for rank, cid in enumerate(ids, start=1):
+            scores[cid] = scores.get(cid, 0.0) + weight / (rrf_k + rank)
+    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+class Retriever:
+    def __init__(self, store: Store, encoder: Encoder, settings: RetrievalSettings,
+                 reranker: CrossEncoderReranker | None = None) -> None:
+        self.store = store
+        self.encoder = encoder
+        self.settings = settings
+        self.reranker = reranker
+
+    def dense(self, query_vec: np.ndarray, n: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+        index = self.store.vectors
+        if index.ntotal == 0:
+            return []
+        if allowed is not None:
+            if not len(allowed):
+                return []
+            import faiss
+
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
+            scores, ids = index.search(query_vec.reshape(1, -1), min(n, len(allowed)), params=params)
+        else:
+            scores, ids = index.search(query_vec.reshape(1, -1), min(n, index.ntotal))
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+
+    def search(self, query: str, k: int | None = None, filters: Filters | None = None,
+               mode: Mode = "hybrid") -> SearchResult:
+        s = self.settings
+        k = k or s.k
+        timings: dict[str, float] = {}
+        query_search = search_form(query.strip())
+        tokens = tokenize(query_search)
+        allowed: np.ndarray | None = None
+        if filters is not None and filters.active():
+            allowed = self.store.allowed_ids(filters)
+        n = max(s.candidates, k)
+
+        dense_hits: list[tuple[int, float]] = []
+        bm25_hits: list[tuple[int, float]] = []
+        if mode in ("hybrid", "dense"):
+            t0 = time.perf_counter()
+            qvec = self.encoder.encode_queries([query_search])[0]
+            timings["embed_query"] = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            dense_hits = self.dense(qvec, n, allowed)
+            timings["dense"] = time.perf_counter() - t0
+        if mode in ("hybrid", "bm25"):
+            t0 = time.perf_counter()
+            bm25 = self.store.bm25(s.bm25_k1, s.bm25_b)
+            mask = np.isin(bm25.row_ids, allowed) if allowed is not None else None
+            bm25_hits = bm25.search(tokens, n, mask)
+            timings["bm25"] = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        dense_rank = {cid: r for r, (cid, _) in enumerate(dense_hits, start=1)}
+        bm25_rank = {cid: r for r, (cid, _) in enumerate(bm25_hits, start=1)}
+        if mode == "dense":
+            fused = dense_hits
+        elif mode == "bm25":
+            fused = bm25_hits
+        else:
+            fused = rrf_fuse([([c for c, _ in dense_hits], s.dense_weight),
+                              ([c for c, _ in bm25_hits], s.bm25_weight)], s.rrf_k)
+        timings["fuse"] = time.perf_counter() - t0
+
+        depth = max(k, s.rerank_candidates) if self.reranker else k
+        top = fused[:depth]
+        records = {c.id: c for c in self.store.chunks([cid for cid, _ in top])}
+        hits = [Hit(0, records[cid], score, dense_rank.get(cid), bm25_rank.get(cid))
+                for cid, score in top if cid in records]
+        if self.reranker and hits:
+            t0 = time.perf_counter()
+            scores = self.reranker.score(query_search, [h.chunk.search_text for h in hits])
+            for hit, sc in zip(hits, scores, strict=True):
+                hit.rerank_score = sc
+            hits.sort(key=lambda h: -(h.rerank_score or 0.0))
+            timings["rerank"] = time.perf_counter() - t0
+        hits = hits[:k]
+        for rank, hit in enumerate(hits, start=1):
+            hit.rank = rank
+        return SearchResult(query, hits, tokens, timings)

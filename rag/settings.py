@@ -1,0 +1,191 @@
+"""One typed settings object, layered: defaults <- TOML file <- environment <- command-line flags.
+
+Environment variables: ``RAG_HOME`` moves all data (models, stores, caches); ``RAG_CONFIG`` names
+the TOML file (default ``$RAG_HOME/config.toml``); ``RAG_STORE`` picks the store; any field can be
+set as ``RAG_<SECTION>__<FIELD>`` (e.g. ``RAG_RETRIEVAL__K=8``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+class SettingsError(ValueError):
+    """A configuration value or file is invalid; the message names it."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class ModelSettings(_Section):
+    chat: str = Field("qwen2.5-coder-1.5b-instruct-q4_k_m", description="models.txt name or GGUF path")
+    chat_small: str = Field("qwen2.5-coder-0.5b-instruct-q4_k_m", description="used by --model small")
+    embed: str = Field("m3e-small", description="models.txt name or sentence-transformers folder")
+    rerank: str | None = Field(None, description="models.txt name or CrossEncoder folder; none by default")
+    catalog: Path | None = Field(None, description="models.txt to read (default: the one shipped)")
+    dir: Path | None = Field(None, description="where GGUF files live (default: $RAG_HOME/models)")
+
+
+class ChunkSettings(_Section):
+    target_chars: int = Field(400, ge=50, le=4000)
+    max_chars: int = Field(500, ge=80, le=8000)
+    overlap_chars: int = Field(80, ge=0, le=1000)
+
+
+class EmbedSettings(_Section):
+    batch_size: int = Field(64, ge=1, le=4096)
+    max_seq_length: int = Field(512, ge=16, le=8192)
+    query_prefix: str | None = Field(None, description="overrides the model's own query prefix")
+    passage_prefix: str | None = None
+
+
+class IndexSettings(_Section):
+    kind: Literal["flat", "hnsw"] = "flat"
+    hnsw_m: int = Field(32, ge=4, le=128)
+    commit_every_docs: int = Field(500, ge=1, description="ingest commits (and can resume) this often")
+
+
+class RetrievalSettings(_Section):
+    k: int = Field(5, ge=1, le=100)
+    candidates: int = Field(50, ge=1, le=2000)
+    dense_weight: float = Field(1.0, ge=0.0)
+    bm25_weight: float = Field(1.0, ge=0.0)
+    rrf_k: int = Field(60, ge=1)
+    bm25_k1: float = Field(1.2, gt=0.0)
+    bm25_b: float = Field(0.75, ge=0.0, le=1.0)
+    rerank_candidates: int = Field(20, ge=1)
+
+
+class GenerationSettings(_Section):
+    backend: Literal["llama", "openai"] = "llama"
+    base_url: str = "http://127.0.0.1:8080/v1"
+    api_model: str = "local"
+    n_ctx: int = Field(4096, ge=512, le=131072)
+    threads: int = Field(0, ge=0, description="0 = all cores")
+    max_tokens: int = Field(384, ge=16, le=8192)
+    temperature: float = Field(0.0, ge=0.0, le=2.0)
+    seed: int = 0
+    prompt_lookup: int = Field(0, ge=0, le=32, description="prompt-lookup decoding draft tokens; 0 = off")
+
+
+class Settings(_Section):
+    home: Path = Field(default_factory=lambda: Path.home() / ".rag")
+    store: Path | None = Field(None, description="store directory (default: $RAG_HOME/stores/default)")
+    models: ModelSettings = Field(default_factory=ModelSettings)
+    chunk: ChunkSettings = Field(default_factory=ChunkSettings)
+    embed: EmbedSettings = Field(default_factory=EmbedSettings)
+    index: IndexSettings = Field(default_factory=IndexSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    generation: GenerationSettings = Field(default_factory=GenerationSettings)
+
+    @property
+    def models_dir(self) -> Path:
+        return self.models.dir if self.models.dir is not None else self.home / "models"
+
+    @property
+    def store_dir(self) -> Path:
+        return self.store if self.store is not None else self.home / "stores" / "default"
+
+    def index_identity(self, embed_model_id: str, normalizer_version: str, chunker_version: str) -> str:
+        """Hash of every setting that changes chunks or vectors: a store built otherwise is not mixed."""
+        payload = {
+            "embed_model": embed_model_id,
+            "normalizer": normalizer_version,
+            "chunker": chunker_version,
+            "chunk": self.chunk.model_dump(),
+            "max_seq_length": self.embed.max_seq_length,
+            "passage_prefix": self.embed.passage_prefix,
+        }
+        blob = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _env_layer(environ: dict[str, str]) -> dict[str, Any]:
+    layer: dict[str, Any] = {}
+    if environ.get("RAG_HOME"):
+        layer["home"] = environ["RAG_HOME"]
+    if environ.get("RAG_STORE"):
+        layer["store"] = environ["RAG_STORE"]
+    sections = set(Settings.model_fields) - {"home", "store"}
+    for name, value in environ.items():
+        if not name.startswith("RAG_") or "__" not in name:
+            continue
+        section, _, field = name[4:].lower().partition("__")
+        if section not in sections:
+            raise SettingsError(f"environment variable {name}: unknown section {section!r}")
+        layer.setdefault(section, {})[field] = value
+    return layer
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"config file {path}: invalid TOML: {exc}") from exc
+    except OSError as exc:
+        raise SettingsError(f"config file {path}: cannot read: {exc.strerror}") from exc
+
+
+def _describe(exc: ValidationError, origin: str) -> str:
+    parts = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"])
+        parts.append(f"{loc}: {err['msg']} (got {err.get('input')!r})")
+    return f"invalid settings from {origin}: " + "; ".join(parts)
+
+
+def load_settings(
+    config_file: Path | None = None,
+    overrides: dict[str, Any] | None = None,
+    environ: dict[str, str] | None = None,
+) -> Settings:
+    """Build the effective settings. ``overrides`` are command-line flags (nested dicts)."""
+    env = dict(os.environ if environ is None else environ)
+    env_layer = _env_layer(env)
+    flag_layer = overrides or {}
+
+    home_hint = flag_layer.get("home") or env_layer.get("home") or Settings().home
+    if config_file is None and env.get("RAG_CONFIG"):
+        config_file = Path(env["RAG_CONFIG"])
+    explicit = config_file is not None
+    path = config_file if config_file is not None else Path(home_hint) / "config.toml"
+    file_layer: dict[str, Any] = {}
+    if path.exists() or explicit:
+        file_layer = _read_toml(path)
+
+    merged: dict[str, Any] = {}
+    for origin, layer in (("config file " + str(path), file_layer), ("environment", env_layer),
+                          ("command line", flag_layer)):
+        merged = _deep_merge(merged, layer)
+        try:
+            Settings.model_validate(merged)
+        except ValidationError as exc:
+            raise SettingsError(_describe(exc, origin)) from exc
+    settings = Settings.model_validate(merged)
+    settings.home = settings.home.expanduser()
+    return settings
+
+
+def settings_as_dict(settings: Settings) -> dict[str, Any]:
+    data = settings.model_dump(mode="json")
+    data["store"] = str(settings.store_dir)
+    return data

@@ -1,0 +1,78 @@
+"""Every cleaning rule, proven on the seed documents."""
+
+import re
+
+import pytest
+
+from rag.chunk import chunk_document
+from rag.load import Document, load_file
+from tests.conftest import SEEDS
+
+
+def load_one(name: str) -> Document:
+    [doc] = list(load_file(SEEDS / name))
+    assert isinstance(doc, Document), doc
+    return doc
+
+
+PINYIN = re.compile(r"[\u4e00-\u9fff]\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+\)")
+
+
+@pytest.mark.parametrize("name", ["003_480abb7d6411b3a0.txt", "004_54b52c534d77a648.txt"])
+def test_no_pinyin_annotation_left(name: str) -> None:
+    raw = (SEEDS / name).read_text(encoding="utf-8")
+    assert PINYIN.search(raw)  # the seed really has them
+    doc = load_one(name)
+    assert not PINYIN.search(doc.text)
+    assert "黨的十八大" in doc.text or "龍崗區總工會" in doc.text
+
+
+def test_html_page_chrome_removed_and_metadata_kept() -> None:
+    doc = load_one("000_050fbe803fc5cea5.txt")
+    for junk in ("appendQr", "责任编辑", "<p>", "<div", "news_keyword", "海量资讯", "sinaimg", "正文下iframe"):
+        assert junk not in doc.text
+    assert doc.title == "深圳罗湖区召开推进产业工人队伍建设改革领导小组工作会议"
+    assert doc.date == "2022-08-14"
+    assert "罗湖区委7楼会议室" in doc.text
+    assert "(记者" not in doc.text or "记者" in doc.text  # real parentheses kept
+
+
+def test_traditional_news_chrome_removed() -> None:
+    doc = load_one("003_480abb7d6411b3a0.txt")
+    for junk in ("責任編輯", "上一篇", "下一篇", "分享本頁", "返回頂部", "微信小程序", "特別聲明"):
+        assert junk not in doc.text
+    # the repeated image caption stays once
+    assert doc.text.count("深化新時代浙江產業工人隊伍建設改革工作推進會在傳化集團召開") == 1
+    assert doc.title.startswith("深化新時代浙江產業工人")
+
+
+def test_pdf_page_break_joined_and_doc_number() -> None:
+    doc = load_one("001_db1d55a4d02b970e.txt")
+    assert "提前完成三年组建规划阶段性任务" in doc.text
+    assert "分级管理与联动应急相统一" in doc.text
+    assert doc.doc_number == "深龙工〔2020〕8号"
+    assert doc.date == "2020-01-20"
+    assert "2019 年工作总结" in doc.text  # the original keeps its spacing; the search form does not
+
+
+def test_section_paths_and_kinds_on_seed_001() -> None:
+    doc = load_one("001_db1d55a4d02b970e.txt")
+    chunks = chunk_document(doc.text, doc.title)
+    target = [c for c in chunks if "百人以上企业动态建会率实现全覆盖" in c.text]
+    assert target
+    assert all(c.section_path.startswith("三、2020年工作思路 > （一）不断夯实基层组织建设基础") for c in target)
+    assert all(c.kind == "plan" for c in target)
+    review = [c for c in chunks if "2346 宗劳资纠纷" in c.text]
+    assert review and review[0].section_path.startswith("一、2019年主要工作完成情况 > （二）坚持预防处置相结合")
+    assert review[0].kind == "review"
+    # sizes bounded, no number cut in half at a chunk edge
+    assert all(len(c.text) <= 500 for c in chunks)
+    for c in chunks:
+        assert not re.match(r"^\d", c.text) or not re.search(r"\d$", chunks[c.ordinal - 1].text) or c.ordinal == 0
+
+
+def test_004_plan_paragraph_kind() -> None:
+    doc = load_one("004_54b52c534d77a648.txt")
+    chunks = chunk_document(doc.text, doc.title)
+    nxt = [c for c in chunks if c.text.startswith("下一步")]
+    assert nxt and nxt[0].kind == "plan"

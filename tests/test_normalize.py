@@ -1,0 +1,53 @@
+import pytest
+
+from rag.normalize import (clean_text, compact, drop_repeated_lines, join_page_breaks, search_form,
+                           split_run_on_lines, strip_pinyin)
+
+
+@pytest.mark.parametrize("raw,expected", [
+    ("黨(dang) 的十八大", "黨的十八大"),
+    ("龍崗區(qū)總工會", "龍崗區總工會"),
+    ("關(guan) 於(yu) 產", "關於產"),
+    ("爭當(dāng)先行", "爭當先行"),
+    ("規劃（2020-2025）", "規劃（2020-2025）"),
+    ("(记者 王曦)报道", "(记者 王曦)报道"),
+    ("标准(ISO)规定", "标准(ISO)规定"),
+    ("数值(abc)不是拼音", "数值(abc)不是拼音"),
+    ("中心(x) 测试", "中心(x) 测试"),
+])
+def test_strip_pinyin(raw: str, expected: str) -> None:
+    assert strip_pinyin(raw) == expected
+
+
+def test_search_form() -> None:
+    assert search_form("深化新時代浙江產業工人隊伍") == "深化新时代浙江产业工人队伍"
+    assert search_form("１９５５年ＡＢＣ") == "1955年ABC"
+    assert search_form("深圳市龙岗区总工会 2019 年工作总结") == "深圳市龙岗区总工会2019年工作总结"
+    assert search_form("hello world 2019") == "hello world 2019"
+    assert compact("百人以上 企业 98.9 %") == "百人以上企业98.9%"
+
+
+def test_join_page_breaks() -> None:
+    long = "成功推动多个长期未建会企业完成建会，百人以上企业建会率达98.9%，超额完成95%的年度组建任务，提前完成三年组"
+    assert join_page_breaks([long, "建规划阶段性任务。"]) == [long + "建规划阶段性任务。"]
+    # a heading is never glued to the paragraph before it
+    assert join_page_breaks([long, "（二）坚持预防处置相结合"]) == [long, "（二）坚持预防处置相结合"]
+    # short lines (titles) are not joined
+    assert join_page_breaks(["深圳市龙岗区总工会文件", "深龙工〔2020〕8号"]) == ["深圳市龙岗区总工会文件", "深龙工〔2020〕8号"]
+
+
+def test_repeated_headers_and_page_numbers_dropped() -> None:
+    paras = ["某某市人民政府公报", "正文一。", "- 1 -", "某某市人民政府公报", "正文二。", "第 2 页", "某某市人民政府公报", "正文三。"]
+    assert drop_repeated_lines(paras) == ["某某市人民政府公报", "正文一。", "正文二。", "正文三。"]
+
+
+def test_chrome_lines_dropped_in_both_scripts() -> None:
+    text = "正文。\n責任編輯:路遙\n上一篇 2021-07-21 08:51\n分享本頁\n返回頂部\n责任编辑：刘玄逸\n结尾。"
+    assert clean_text(text) == "正文。\n结尾。"
+
+
+def test_run_on_line_split_before_inline_headings() -> None:
+    line = "各有关单位： 为贯彻落实部署，现提出以下要求。 一、支持疫情防控物资供应 对生产企业给予支持。" * 10
+    pieces = split_run_on_lines(line)
+    assert len(pieces) > 5
+    assert any(p.startswith("一、支持疫情防控物资供应") for p in pieces)
