@@ -13,7 +13,7 @@ from rag.normalize import compact, has_cjk, to_simplified
 from rag.prompting import PromptPassage, build_qa_prompt, prompt, refusal_text
 from rag.retrieve import Hit
 from rag.store import Filters
-from rag.verify import Verification, latin_ratio, numbers_in, number_in_passage, verify_answer
+from rag.verify import Verification, latin_ratio, number_in_passage, numbers_in, verify_answer
 
 if TYPE_CHECKING:
     from rag.app import App

@@ -8,6 +8,7 @@ lengths are derived from it on load, so they can never disagree with it.
 from __future__ import annotations
 
 import functools
+import io
 import re
 from pathlib import Path
 
@@ -15,8 +16,7 @@ import numpy as np
 from scipy import sparse
 
 _STOPWORDS = frozenset(
-    "的 了 是 在 和 与 及 等 对 为 以 将 把 被 从 中 上 下 也 都 就 而 或 其 之 于 这 那 有 个 年 月 日 "
-    "哪些 什么 多少 怎样 如何 哪 吗 呢 么 是否 进行 一 二 三".split())
+    ["的", "了", "是", "在", "和", "与", "及", "等", "对", "为", "以", "将", "把", "被", "从", "中", "上", "下", "也", "都", "就", "而", "或", "其", "之", "于", "这", "那", "有", "个", "年", "月", "日", "哪些", "什么", "多少", "怎样", "如何", "哪", "吗", "呢", "么", "是否", "进行", "一", "二", "三"])
 _TOKEN_OK = re.compile(r"[\w\u4e00-\u9fff]")
 
 
@@ -86,12 +86,13 @@ class BM25Index:
         return BM25Index(vocab, matrix, row_ids, self.k1, self.b)
 
     # -- persistence ---------------------------------------------------------------------------
-    def save(self, path: Path) -> None:
+    def to_bytes(self) -> bytes:
         m = self.matrix
-        with path.open("wb") as fh:
-            np.savez(fh, data=m.data.astype(np.float32), indices=m.indices, indptr=m.indptr,
-                     shape=np.asarray(m.shape, dtype=np.int64), row_ids=self.row_ids,
-                     vocab=np.asarray(self.vocab, dtype=np.str_))
+        buf = io.BytesIO()
+        np.savez(buf, data=m.data.astype(np.float32), indices=m.indices, indptr=m.indptr,
+                 shape=np.asarray(m.shape, dtype=np.int64), row_ids=self.row_ids,
+                 vocab=np.asarray(self.vocab, dtype=np.str_))
+        return buf.getvalue()
 
     @classmethod
     def load(cls, path: Path, k1: float = 1.2, b: float = 0.75) -> BM25Index:

@@ -17,6 +17,7 @@ Format: one model per line, eight whitespace-separated columns, ``#`` starts a c
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import re
@@ -187,10 +188,8 @@ def cached_file_sha256(path: Path) -> str:
         if len(recorded) == 3 and " ".join(recorded[1:]) == key:
             return recorded[0]
     digest = file_sha256(path)
-    try:
+    with contextlib.suppress(OSError):
         stamp.write_text(f"{digest} {key}\n")
-    except OSError:
-        pass
     return digest
 
 

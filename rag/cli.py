@@ -284,7 +284,7 @@ def search(
     filters = make_filters(source, doc, date_from, date_to, kind, year)
     s = settings(store=store)
     rag_app = make_app(s)
-    result = _run(lambda: rag_app.retriever.search(question, k=k, filters=filters, mode=mode))  # type: ignore[arg-type]
+    result = _run(lambda: rag_app.retriever.search(question, k=k, filters=filters, mode=mode))
     if json_out:
         print(json.dumps([h.as_dict() for h in result.hits], ensure_ascii=False, indent=2))
         return

@@ -9,16 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rag.store import Store, StoreCorruptError, StoreError, StoreWriter, new_vector_index
+from rag.store import Store, StoreCorruptError, StoreError, StoreWriter, new_vector_index, vector_ids
 
 if TYPE_CHECKING:
     from rag.app import App
-
-
-def _faiss_ids(index: Any) -> set[int]:
-    import faiss
-
-    return set(int(i) for i in faiss.vector_to_array(index.id_map)) if index.ntotal else set()
 
 
 def check_store(app: App, repair: bool = True) -> dict[str, Any]:
@@ -56,7 +50,7 @@ def check_store(app: App, repair: bool = True) -> dict[str, Any]:
         rebuild_vectors = False
         try:
             vectors = store.vectors
-            vec_ids = _faiss_ids(vectors)
+            vec_ids = {int(i) for i in vector_ids(vectors)}
         except StoreCorruptError as exc:
             problems.append(str(exc).split(";")[0])
             vectors, vec_ids, rebuild_vectors = new_vector_index(app.encoder.dim), set(), True

@@ -70,7 +70,7 @@ class Retriever:
                 return []
             import faiss
 
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))  # type: ignore[call-arg]
             scores, ids = index.search(query_vec.reshape(1, -1), min(n, len(allowed)), params=params)
         else:
             scores, ids = index.search(query_vec.reshape(1, -1), min(n, index.ntotal))

@@ -128,6 +128,13 @@ def _faiss() -> Any:
     return faiss
 
 
+def vector_ids(index: Any) -> np.ndarray:
+    """The chunk ids held by an ``IndexIDMap2``."""
+    if index.ntotal == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.asarray(_faiss().vector_to_array(index.id_map), dtype=np.int64)
+
+
 def new_vector_index(dim: int) -> Any:
     faiss = _faiss()
     return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
@@ -422,7 +429,7 @@ class StoreWriter:
             return
         conn = store.conn
         vectors = store.vectors
-        bm25 = store.bm25()
+        bm25 = store.bm25() if rebuilt_bm25 is None else rebuilt_bm25
         new_gen = store.generation + 1
         written: list[Path] = []
         conn.execute("BEGIN IMMEDIATE")
@@ -467,10 +474,7 @@ class StoreWriter:
             written.append(vec_path)
             write_atomic(vec_path, blob)
             written.append(bm_path)
-            new_bm25.save(bm_path.with_name(bm_path.name + ".tmp"))
-            with open(bm_path.with_name(bm_path.name + ".tmp"), "rb+") as fh:
-                os.fsync(fh.fileno())
-            os.replace(bm_path.with_name(bm_path.name + ".tmp"), bm_path)
+            write_atomic(bm_path, new_bm25.to_bytes())
             _fsync_dir(self.path)
             conn.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
                              [("generation", str(new_gen)), ("vectors_size", str(len(blob))),
@@ -479,9 +483,9 @@ class StoreWriter:
         except BaseException as exc:
             with contextlib.suppress(sqlite3.Error):
                 conn.execute("ROLLBACK")
-            for path in written:
-                path.unlink(missing_ok=True)
-                path.with_name(path.name + ".tmp").unlink(missing_ok=True)
+            for done in written:
+                done.unlink(missing_ok=True)
+                done.with_name(done.name + ".tmp").unlink(missing_ok=True)
             store._vectors = None
             store._bm25 = None
             if isinstance(exc, OSError):

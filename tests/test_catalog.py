@@ -55,9 +55,9 @@ def test_missing_model_message_names_file_and_line(tmp_path: Path) -> None:
     msg = str(info.value)
     assert str(tmp_path / "m1.gguf") in msg
     assert "models.txt line 2" in msg and "setup.sh" in msg
-    with pytest.raises(ModelMissingError, match="download it from https://example.org/r1"):
+    with pytest.raises(ModelMissingError, match=r"download it from https://example\.org/r1"):
         resolve_model("r1", "rerank", tmp_path, entries)
-    with pytest.raises(ModelMissingError, match="neither a models.txt name nor an existing path"):
+    with pytest.raises(ModelMissingError, match=r"neither a models\.txt name nor an existing path"):
         resolve_model("/no/such.gguf", "chat", tmp_path, entries)
 
 

@@ -1,7 +1,14 @@
 import pytest
 
-from rag.normalize import (clean_text, compact, drop_repeated_lines, join_page_breaks, search_form,
-                           split_run_on_lines, strip_pinyin)
+from rag.normalize import (
+    clean_text,
+    compact,
+    drop_repeated_lines,
+    join_page_breaks,
+    search_form,
+    split_run_on_lines,
+    strip_pinyin,
+)
 
 
 @pytest.mark.parametrize("raw,expected", [

@@ -56,7 +56,7 @@ def test_bad_env_values_name_the_value(home: Path, monkeypatch: pytest.MonkeyPat
 def test_bad_toml_names_the_file(home: Path, tmp_path: Path) -> None:
     cfg = tmp_path / "bad.toml"
     cfg.write_text("[retrieval\nk=1", encoding="utf-8")
-    with pytest.raises(SettingsError, match="bad.toml"):
+    with pytest.raises(SettingsError, match=r"bad\.toml"):
         load_settings(cfg)
 
 

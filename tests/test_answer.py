@@ -1,0 +1,86 @@
+"""The answer pipeline's wiring, with a fake LLM: gate, prompt, budget, verification, refusal."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answer import QuestionError, answer_question, clean_question
+from rag.app import App
+from rag.prompting import PromptPassage, build_qa_prompt, refusal_text
+from tests.conftest import FakeLLM
+
+
+def test_cited_answer_with_verified_numbers(seeded_app: App) -> None:
+    def reply(messages):  # type: ignore[no-untyped-def]
+        user = messages[-1]["content"]
+        n = next(i for i in range(1, 6) if f"[{i}]" in user and "2346" in user.split(f"[{i}]")[1][:900])
+        return f"全年完成2346宗劳资纠纷调处工作，为职工争取各类经济利益1.8亿元[{n}]。"
+
+    seeded_app._llm = FakeLLM(reply)
+    streamed: list[str] = []
+    r = answer_question(seeded_app, "2019年龙岗区全年完成了多少宗劳资纠纷调处工作？", on_token=streamed.append)
+    assert not r.refused
+    assert "".join(streamed).startswith("全年完成2346宗")
+    assert r.verification is not None and r.verification.outcome == "verified"
+    [cit] = r.citations()
+    assert cit["source"] == "001_db1d55a4d02b970e.txt" and "2346" in cit["text"]
+    d = r.as_dict()
+    assert set(d) >= {"question", "answer", "refused", "citations", "warnings", "timings"}
+
+
+def test_prompt_carries_numbered_passages_and_refusal_wording(seeded_app: App) -> None:
+    llm = FakeLLM("资料中未找到相关内容。")
+    seeded_app._llm = llm
+    answer_question(seeded_app, "罗湖区产业工人队伍建设改革会议由谁主持？")
+    system, user = llm.sent[0][0]["content"], llm.sent[0][1]["content"]
+    assert refusal_text() in system and "[1] 来源：" in user and "[5] 来源：" in user
+
+
+def test_model_refusal_is_reported(seeded_app: App) -> None:
+    seeded_app._llm = FakeLLM("资料中未找到相关内容。")
+    r = answer_question(seeded_app, "罗湖区总工会主席是谁？")
+    assert r.refused and r.answer == refusal_text() and r.hits
+
+
+def test_question_about_absent_year_refused_before_generation(seeded_app: App) -> None:
+    llm = FakeLLM("百人以上企业建会率达98.9%[1]。")
+    seeded_app._llm = llm
+    r = answer_question(seeded_app, "2031年龙岗区百人以上企业建会率是多少？")
+    assert r.refused and not llm.sent
+    assert any("2031" in w for w in r.warnings)
+
+
+def test_invented_answer_becomes_refusal(seeded_app: App) -> None:
+    seeded_app._llm = FakeLLM("罗湖区工会经费预算为987654321元[1]。")
+    r = answer_question(seeded_app, "罗湖区产业工人队伍建设改革领导小组会议在哪里召开？")
+    assert r.refused
+    assert any("987654321" in w for w in r.warnings)
+
+
+def test_english_drift_regenerated(seeded_app: App) -> None:
+    replies = iter(["The meeting was held in Room 7 of the district committee [1].",
+                    "会议在罗湖区委7楼会议室召开[1]。"])
+    seeded_app._llm = FakeLLM(lambda m: next(replies))
+    r = answer_question(seeded_app, "罗湖区推进产业工人队伍建设改革领导小组工作会议在什么地点召开？")
+    assert not r.refused and "7楼会议室" in r.answer
+    assert any("English" in w for w in r.warnings)
+
+
+@pytest.mark.parametrize("q", ["", "   ", "🎉🎉🎉", "？？？"])
+def test_empty_or_symbol_questions_rejected(q: str) -> None:
+    with pytest.raises(QuestionError):
+        clean_question(q)
+
+
+def test_huge_question_trimmed(seeded_app: App) -> None:
+    seeded_app._llm = FakeLLM("资料中未找到相关内容。")
+    r = answer_question(seeded_app, "龙岗区" * 5000)
+    assert any("question cut" in w for w in r.warnings)
+
+
+def test_prompt_budget_drops_and_trims_passages() -> None:
+    passages = [PromptPassage(i, "s.txt", "", "内容" * 300) for i in range(1, 6)]
+    built = build_qa_prompt("问题？", passages, len, budget=1500)
+    assert built.tokens <= 1500
+    assert built.dropped >= 1 and built.trimmed == 1
+    assert [p.n for p in built.passages] == list(range(1, len(built.passages) + 1))

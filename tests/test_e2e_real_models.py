@@ -1,0 +1,120 @@
+"""End to end with the real packaged models: m3e-small embeddings and the Qwen2.5-Coder 0.5B GGUF.
+
+These need scripts/setup.sh to have run (the README's test command does that first).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REAL_HOME, SEEDS
+
+pytestmark = pytest.mark.slow
+MODELS_DIR = REAL_HOME / "models"
+SMALL = MODELS_DIR / "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
+
+
+@pytest.fixture(scope="module")
+def real_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    if not SMALL.exists():
+        pytest.fail(f"{SMALL} missing: run scripts/setup.sh first")
+    home = tmp_path_factory.mktemp("real_home")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    env.update(RAG_HOME=str(home), RAG_MODELS__DIR=str(MODELS_DIR), RAG_MODELS__CHAT="qwen2.5-coder-0.5b-instruct-q4_k_m",
+               RAG_GENERATION__MAX_TOKENS="160")
+    proc = rag(env, "ingest", str(SEEDS), "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["added"] == 4
+    return env
+
+
+def rag(env: dict[str, str], *args: str, timeout: int = 600) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "rag.cli", *args], env=env, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def test_models_found_and_verified(real_env: dict[str, str]) -> None:
+    env = dict(real_env, RAG_HOME=str(REAL_HOME))
+    env.pop("RAG_MODELS__DIR")
+    proc = rag(env, "models", "--json")
+    assert proc.returncode == 0, proc.stderr
+    rows = {r["name"]: r for r in json.loads(proc.stdout)}
+    for name in ("qwen2.5-coder-1.5b-instruct-q4_k_m", "qwen2.5-coder-0.5b-instruct-q4_k_m", "m3e-small"):
+        assert rows[name]["found"] and rows[name]["sha256_ok"] is True
+
+
+def test_search_traditional_by_simplified_with_real_embeddings(real_env: dict[str, str]) -> None:
+    proc = rag(real_env, "search", "浙江产业工人队伍建设改革推进会在哪里召开", "--json", "-k", "3")
+    assert proc.returncode == 0, proc.stderr
+    hits = json.loads(proc.stdout)
+    assert hits[0]["source"] == "003_480abb7d6411b3a0.txt"
+    assert "傳化集團" in hits[0]["text"]
+    dense = json.loads(rag(real_env, "search", "浙江产业工人队伍建设改革推进会在哪里召开", "--json", "--mode",
+                           "dense").stdout)
+    assert any(h["source"] == "003_480abb7d6411b3a0.txt" for h in dense[:3])
+
+
+def test_cited_answer_from_real_small_model(real_env: dict[str, str]) -> None:
+    proc = rag(real_env, "ask", "2019年龙岗区总工会全年完成了多少宗劳资纠纷调处工作？", "--json")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert not out["refused"], out
+    assert "2346" in out["answer"]
+    assert out["citations"], out
+    assert any("2346" in c["text"] and c["source"] == "001_db1d55a4d02b970e.txt" for c in out["citations"])
+    # no unflagged number absent from the cited passages
+    for s in out["verification"]["sentences"]:
+        if s["status"] in ("verified", "corrected"):
+            assert not any("not found" in n for n in s["notes"])
+
+
+def test_refusal_for_unanswerable_with_real_model(real_env: dict[str, str]) -> None:
+    proc = rag(real_env, "ask", "罗湖区总工会2022年的工会经费预算是多少？", "--json")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["refused"], out
+    assert out["passages"]  # the closest passages are still listed
+
+
+def test_repl_in_a_pseudo_terminal(real_env: dict[str, str], tmp_path: Path) -> None:
+    import pexpect
+
+    env = dict(real_env, RAG_GENERATION__MAX_TOKENS="400")
+    child = pexpect.spawn(sys.executable, ["-m", "rag.cli", "chat"], env=env, encoding="utf-8",
+                          timeout=300, dimensions=(50, 160))
+    try:
+        child.expect("ready")
+        child.expect("问> ")
+        child.sendline("/help")
+        child.expect("/sources")
+        child.expect("问> ")
+        child.sendline("2019年龙岗区百人以上企业建会率达到多少？")
+        child.expect("98.9%")
+        child.expect("问> ")
+        child.sendline("/sources")
+        child.expect("001_db1d55a4d02b970e.txt")
+        child.expect("问> ")
+        child.sendline("/k 3")
+        child.expect("k = 3")
+        # Ctrl-C while an answer streams stops the answer, not the session
+        child.sendline("龙岗区总工会2020年工作思路包括哪几个方面？请详细说明每个方面的具体措施。")
+        time.sleep(6)
+        child.sendintr()
+        child.expect(r"\(stopped\)")
+        child.expect("问> ")
+        child.sendline("/k 2")  # the session still answers
+        child.expect("k = 2")
+        child.expect("问> ")
+        child.sendline("/quit")
+        child.expect("bye")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert (Path(real_env["RAG_HOME"]) / "chat_history").exists()

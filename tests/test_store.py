@@ -1,0 +1,229 @@
+"""Incremental updates, locking, identity, crash safety, doctor, filters."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from rag.app import App
+from rag.doctor import check_store
+from rag.store import Filters, StoreCorruptError, StoreLockedError, StoreMismatchError, vector_ids
+from tests.conftest import ROOT, SEEDS, FakeEncoder, ingest_paths
+
+
+def consistent(app: App) -> bool:
+    app.close_store()
+    result = check_store(app, repair=False)
+    app.close_store()
+    return bool(result["ok"]) and not result["problems"]
+
+
+def make_docs(folder: Path, n: int, start: int = 0) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(start, start + n):
+        body = "。".join(f"第{i}号文件第{j}条规定涉及资金{i * 100 + j}万元的安排" for j in range(30)) + "。"
+        (folder / f"doc{i:03d}.txt").write_text(f"关于第{i}号事项的通知\n一、总体要求\n{body}", encoding="utf-8")
+
+
+def test_incremental_add_update_delete(fake_app: App, tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    make_docs(docs, 3)
+    r = ingest_paths(fake_app, [docs])
+    assert (r.added, r.updated, r.unchanged) == (3, 0, 0)
+    counts = fake_app.store.counts()
+    first_ids = set(vector_ids(fake_app.store.vectors))
+    assert len(first_ids) == counts["chunks"] == len(fake_app.store.bm25())
+
+    r = ingest_paths(fake_app, [docs])
+    assert (r.added, r.updated, r.unchanged) == (0, 0, 3)
+
+    (docs / "doc001.txt").write_text("关于第1号事项的通知\n内容已经改为全新的文字，涉及资金九百万元。", encoding="utf-8")
+    r = ingest_paths(fake_app, [docs])
+    assert (r.added, r.updated, r.unchanged) == (0, 1, 2)
+    ids_after = set(vector_ids(fake_app.store.vectors))
+    assert max(ids_after) > max(first_ids)  # ids are never reused
+    hits = fake_app.retriever.search("九百万元", k=1, mode="bm25").hits
+    assert hits and hits[0].chunk.source == "doc001.txt"
+    assert consistent(fake_app)
+
+    (docs / "doc002.txt").unlink()
+    r = ingest_paths(fake_app, [docs], prune=True)
+    assert r.removed == 1
+    assert {d["source"] for d in fake_app.store.documents()} == {"doc000.txt", "doc001.txt"}
+    assert consistent(fake_app)
+
+
+def test_remove_paths(fake_app: App, tmp_path: Path) -> None:
+    from rag.ingest import remove_paths
+
+    docs = tmp_path / "docs"
+    make_docs(docs, 2)
+    ingest_paths(fake_app, [docs])
+    with fake_app.writer() as w:
+        assert remove_paths([docs / "doc000.txt"], w) == 1
+    fake_app.close_store()
+    assert [d["source"] for d in fake_app.store.documents()] == ["doc001.txt"]
+    assert consistent(fake_app)
+
+
+def test_second_writer_gets_lock_error(fake_app: App) -> None:
+    with fake_app.writer():
+        other = App(fake_app.settings, encoder=FakeEncoder())
+        with pytest.raises(StoreLockedError, match="is locked"), other.writer():
+            pass
+
+
+def test_settings_change_refuses_to_mix(fake_app: App) -> None:
+    ingest_paths(fake_app, [SEEDS / "000_050fbe803fc5cea5.txt"])
+    changed = fake_app.settings.model_copy(deep=True)
+    changed.chunk.target_chars = 200
+    other = App(changed, encoder=FakeEncoder())
+    with pytest.raises(StoreMismatchError, match="rag reindex"):
+        _ = other.store
+    with pytest.raises(StoreMismatchError), other.writer():
+        pass
+    other_model = App(fake_app.settings, encoder=FakeEncoder(dim=128))
+    with pytest.raises(StoreMismatchError, match="embed_model"):
+        _ = other_model.store
+
+
+def test_reindex_rebuilds_with_new_settings(fake_app: App) -> None:
+    from rag.doctor import reindex_store
+
+    ingest_paths(fake_app, [SEEDS])
+    before = fake_app.store.counts()
+    changed = fake_app.settings.model_copy(deep=True)
+    changed.chunk.target_chars, changed.chunk.max_chars = 200, 260
+    other = App(changed, encoder=FakeEncoder())
+    assert reindex_store(other) == 4
+    after = other.store.counts()
+    assert after["documents"] == 4 and after["chunks"] > before["chunks"]
+    assert consistent(other)
+
+
+def test_traditional_passage_found_by_simplified_query(seeded_app: App) -> None:
+    for mode in ("bm25", "hybrid"):
+        hits = seeded_app.retriever.search("传化集团产业工人队伍建设改革推进会", k=3, mode=mode).hits  # type: ignore[arg-type]
+        assert hits[0].chunk.source == "003_480abb7d6411b3a0.txt"
+        assert "傳化集團" in hits[0].chunk.text  # the original is shown
+
+
+def test_filters(seeded_app: App) -> None:
+    r = seeded_app.retriever
+    q = "产业工人队伍建设改革"
+    only = r.search(q, k=10, filters=Filters(sources=["000_*"])).hits
+    assert only and {h.chunk.source for h in only} == {"000_050fbe803fc5cea5.txt"}
+    plan = r.search("工会", k=10, filters=Filters(kind="plan")).hits
+    assert plan and all(h.chunk.kind == "plan" for h in plan)
+    y2020 = r.search(q, k=10, filters=Filters(date_from="2020", date_to="2020")).hits
+    assert y2020 and {h.chunk.date[:4] for h in y2020 if h.chunk.date} == {"2020"}
+    assert r.search(q, k=10, filters=Filters(date_from="1990", date_to="1991")).hits == []
+    doc_id = only[0].chunk.doc_id
+    assert {h.chunk.doc_id for h in r.search(q, filters=Filters(doc_ids=[doc_id])).hits} == {doc_id}
+
+
+def test_corrupted_files_detected_and_repaired(seeded_app: App) -> None:
+    store_dir = seeded_app.settings.store_dir
+    gen = seeded_app.store.generation
+    seeded_app.close_store()
+    vec = store_dir / f"vectors.{gen}.faiss"
+    vec.write_bytes(vec.read_bytes()[:100])
+    with pytest.raises(StoreCorruptError, match="rag doctor"):
+        _ = seeded_app.store.vectors
+    seeded_app.close_store()
+    result = check_store(seeded_app, repair=True)
+    assert result["repaired"]
+    assert consistent(seeded_app)
+    assert seeded_app.retriever.search("罗湖区", k=1).hits
+
+    seeded_app.close_store()
+    gen = seeded_app.store.generation
+    seeded_app.close_store()
+    (store_dir / f"bm25.{gen}.npz").write_bytes(b"garbage")
+    with pytest.raises(StoreCorruptError, match="rag doctor"):
+        seeded_app.store.bm25()
+    seeded_app.close_store()
+    check_store(seeded_app, repair=True)
+    assert consistent(seeded_app)
+
+
+def test_corrupted_sqlite_detected(fake_app: App) -> None:
+    ingest_paths(fake_app, [SEEDS / "000_050fbe803fc5cea5.txt"])
+    db = fake_app.settings.store_dir / "chunks.sqlite"
+    db.write_bytes(b"not a database at all" * 100)
+    with pytest.raises(StoreCorruptError, match="damaged"):
+        _ = fake_app.store
+
+
+def test_write_failure_leaves_store_intact(fake_app: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import rag.store as store_mod
+    from rag.store import StoreError
+
+    docs = tmp_path / "docs"
+    make_docs(docs, 2)
+    ingest_paths(fake_app, [docs])
+    before = fake_app.store.counts()
+    fake_app.close_store()
+    make_docs(docs, 2, start=2)
+
+    def disk_full(path: Path, data: bytes) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(store_mod, "write_atomic", disk_full)
+    with pytest.raises(StoreError, match="No space left on device"):
+        ingest_paths(fake_app, [docs])
+    monkeypatch.undo()
+    fake_app.close_store()
+    assert fake_app.store.counts() == before
+    assert consistent(fake_app)
+    ingest_paths(fake_app, [docs])
+    assert fake_app.store.counts()["documents"] == 4
+
+
+def _worker(store: Path, docs: Path, delay: float) -> subprocess.Popen[str]:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.Popen([sys.executable, "-m", "tests.ingest_worker", str(store), str(docs), str(delay)],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_sigkill_mid_ingest_leaves_loadable_store_and_rerun_completes(fake_app: App, tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    make_docs(docs, 24)
+    store = fake_app.settings.store_dir
+    rng = random.Random(7)
+    for _ in range(3):
+        proc = _worker(store, docs, 0.02)
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "locked"
+        time.sleep(rng.uniform(0.05, 0.6))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        assert consistent(fake_app)
+    proc = _worker(store, docs, 0.0)
+    _, errs = proc.communicate(timeout=120)
+    assert proc.returncode == 0, errs
+    fake_app.close_store()
+    assert fake_app.store.counts()["documents"] == 24
+    assert consistent(fake_app)
+
+
+def test_lock_across_processes(fake_app: App, tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    make_docs(docs, 6)
+    proc = _worker(fake_app.settings.store_dir, docs, 0.5)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
+        with pytest.raises(StoreLockedError), fake_app.writer():
+            pass
+    finally:
+        proc.kill()
+        proc.wait()
+    shutil.rmtree(tmp_path / "docs")

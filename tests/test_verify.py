@@ -1,0 +1,69 @@
+"""Verification on crafted answers: wrong citation numbers, invented numbers, drift, support."""
+
+from rag.verify import cn_to_int, number_in_passage, numbers_in, support, verify_answer
+
+P1 = "全年完成 2346 宗劳资纠纷调处工作，为职工争取各类经济利益 1.8 亿元。"
+P2 = "签订区域性、行业性和单独集体合同357份，覆盖职工27.9万人。"
+P3 = "百人以上企业建会率达98.9%，超额完成95%的年度组建任务。"
+
+
+def test_cn_numerals() -> None:
+    assert cn_to_int("二千三百四十六") == 2346
+    assert cn_to_int("十二") == 12
+    assert cn_to_int("六") == 6
+    assert "1.8" in numbers_in("争取1.8亿元")
+    assert number_in_passage("2346", "全年完成2346宗")
+    assert not number_in_passage("234", "全年完成2346宗")
+    assert number_in_passage("6", "共六个方面")
+
+
+def test_correct_answer_is_verified() -> None:
+    v = verify_answer("全年完成2346宗劳资纠纷调处工作，为职工争取各类经济利益1.8亿元[1]。", [P1, P2])
+    assert v.outcome == "verified"
+    assert v.sentences[0].citations == [1]
+
+
+def test_citation_to_missing_passage_removed() -> None:
+    v = verify_answer("全年完成2346宗劳资纠纷调处工作[7]。", [P1, P2])
+    assert v.removed_citations == [7]
+    assert "[7]" not in v.answer
+    assert "[1]" in v.answer  # re-cited to the passage that has the number
+    assert v.outcome == "corrected"
+
+
+def test_wrong_citation_recited_to_the_right_passage() -> None:
+    v = verify_answer("签订集体合同357份，覆盖职工27.9万人[1]。", [P1, P2])
+    s = v.sentences[0]
+    assert 2 in s.citations and s.status == "corrected"
+
+
+def test_invented_number_flagged_or_dropped() -> None:
+    v = verify_answer("全年完成2346宗劳资纠纷调处工作[1]。另外还新建了8888个职工书屋[1]。", [P1, P2])
+    statuses = [s.status for s in v.sentences]
+    assert statuses[0] == "verified"
+    assert statuses[1] in ("flagged", "dropped")
+    assert "8888" not in v.answer or statuses[1] == "flagged"
+    assert v.outcome == "flagged"
+    assert any("8888" in w for w in v.warnings)
+
+
+def test_number_with_full_width_and_spaces_matches() -> None:
+    v = verify_answer("建会率达９８.９％[1]。", [P3])
+    assert v.outcome == "verified"
+
+
+def test_uncited_sentence_gets_citation_when_supported() -> None:
+    v = verify_answer("百人以上企业建会率达98.9%，超额完成95%的年度组建任务。", [P1, P3])
+    assert v.sentences[0].citations == [2]
+    assert v.sentences[0].status == "corrected"
+
+
+def test_unsupported_claim_flagged() -> None:
+    v = verify_answer("工会还组织了大型文艺汇演和体育比赛活动[1]。", [P1])
+    assert v.sentences[0].status == "flagged"
+    assert support("工会还组织了大型文艺汇演", P1) < 0.5
+
+
+def test_traditional_answer_converted() -> None:
+    v = verify_answer("全年完成2346宗勞資糾紛調處工作[1]。", [P1])
+    assert "劳资纠纷" in v.answer
