@@ -19,9 +19,17 @@ if TYPE_CHECKING:
     from rag.app import App
 
 MAX_QUESTION_CHARS = 1000
-COVERAGE_THRESHOLD = 0.55
+COVERAGE_THRESHOLD = 0.4
+_YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=年)")
 _REFUSAL_MARKERS = ("未找到", "没有找到", "未提及", "没有提及", "没有提到", "未提到", "无法回答", "没有相关", "未涉及",
                     "资料中没有", "资料中未")
+
+
+# Words that shape a question but carry no content the documents would contain.
+_QUESTION_WORDS = frozenset(
+    "包括 哪几个 几个 方面 分别 什么 哪里 哪些 多少 是否 如何 怎样 怎么 为什么 主要 内容 情况 具体 请问 提出 "
+    "有关 关于 相关 哪个 哪家 哪位 谁 何时 时间 地点 哪天 几 一些 介绍 说明 概括 总结 指的是 指 意思 哪几 哪儿 "
+    "为何 多久 多长 多大 多高 几项 几条 几种 哪种 哪类 怎么样 有没有 能否 可否 是不是 吗 呢 请 列出 列举 回答".split())
 
 
 class QuestionError(ValueError):
@@ -80,25 +88,40 @@ def clean_question(question: str) -> tuple[str, list[str]]:
     return text, warnings
 
 
-def evidence_coverage(app: App, tokens: list[str], question: str, hits: list[Hit]) -> tuple[float, list[str]]:
-    """IDF-weighted share of the question's terms found in the passages, and the question's numbers
-    (years, figures) that no passage mentions. Low coverage means the documents do not address it."""
+def _years(text: str) -> set[str]:
+    return set(_YEAR_RE.findall(text))
+
+
+def evidence_check(app: App, tokens: list[str], question: str, hits: list[Hit]) -> tuple[float, list[str]]:
+    """Does retrieval support answering at all? Returns the IDF-weighted share of the question's
+    content terms found in the passages, and the question's numbers the passages cannot back:
+
+    - a year the question asks about must be a year of some passage (its text, section, title or
+      date), unless that passage names no year at all: "2021年…建会率" is not answered by a 2019 report;
+    - any other number in the question must occur in some passage.
+    """
     if not hits:
         return 0.0, []
-    text = compact("\n".join(f"{h.chunk.title}{h.chunk.date or ''}{h.chunk.text}" for h in hits))
+    contexts = [compact(f"{h.chunk.title}{h.chunk.section}{h.chunk.date or ''}{h.chunk.text}") for h in hits]
     bm25 = app.store.bm25(app.settings.retrieval.bm25_k1, app.settings.retrieval.bm25_b)
-    bm25._prepare()
     n = max(len(bm25), 1)
-    total = found = 0.0
-    for tok in set(tokens):
-        col = bm25.term_index.get(tok)
-        df = float(bm25._df[col]) if col is not None else 0.0
-        idf = math.log1p((n - df + 0.5) / (df + 0.5))
-        total += idf
-        if tok in text:
-            found += idf
-    missing_numbers = [x for x in numbers_in(question) if not number_in_passage(x, text)]
-    return (found / total if total else 1.0), missing_numbers
+    weights = {tok: math.log1p((n - bm25.df(tok) + 0.5) / (bm25.df(tok) + 0.5))
+               for tok in set(tokens) - _QUESTION_WORDS if not _YEAR_RE.fullmatch(tok + "年")}
+    total = sum(weights.values())
+
+    def coverage(text: str) -> float:
+        return sum(w for tok, w in weights.items() if tok in text) / total if total else 1.0
+
+    text = "\n".join(contexts)
+    q = compact(question)
+    missing: list[str] = []
+    asked_years = _years(q)
+    if asked_years and not any((asked_years <= _years(c) or not _years(c)) and coverage(c) >= 0.5 for c in contexts):
+        missing.extend(sorted(asked_years))
+    for number in numbers_in(_YEAR_RE.sub("", q)):
+        if not number_in_passage(number, text):
+            missing.append(number)
+    return coverage(text), missing
 
 
 def is_refusal(text: str) -> bool:
@@ -118,7 +141,7 @@ def answer_question(app: App, question: str, k: int | None = None, filters: Filt
     hits = result.hits
     timings = {"retrieve": time.perf_counter() - t_start}
 
-    coverage, missing_numbers = evidence_coverage(app, result.query_tokens, question, hits)
+    coverage, missing_numbers = evidence_check(app, result.query_tokens, question, hits)
     refusal = refusal_text()
     if not hits or coverage < COVERAGE_THRESHOLD or missing_numbers:
         why = ("no passages" if not hits else
@@ -160,7 +183,8 @@ def answer_question(app: App, question: str, k: int | None = None, filters: Filt
         draft = generate(retry)
     draft_simplified = to_simplified(draft)
 
-    shown = [p.text for p in built.passages]
+    # What the model saw of each passage (its source and section line too) is what claims are checked against.
+    shown = [p.render() for p in built.passages]
     if is_refusal(draft_simplified):
         timings["total"] = time.perf_counter() - t_start
         return AnswerResult(question, refusal, True, hits, [], None, warnings, timings, draft, llm.name)

@@ -110,6 +110,14 @@ class BM25Index:
             self._avgdl = float(self._dl.mean()) if len(self._dl) else 1.0
         return self._csc
 
+    def df(self, token: str) -> float:
+        """Number of chunks containing ``token``."""
+        col = self.term_index.get(token)
+        if col is None:
+            return 0.0
+        self._prepare()
+        return float(self._df[col])
+
     def search(self, tokens: list[str], k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Top ``k`` (chunk id, score); ``allowed`` is a boolean row mask for filters."""
         if not len(self) or not tokens:

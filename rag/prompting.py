@@ -32,8 +32,8 @@ class PromptPassage:
     text: str
 
     def render(self) -> str:
-        return prompt("passage").format(n=self.n, source=self.source, section=self.section or "-",
-                                        text=self.text)
+        return prompt("passage").format(n=self.n, source=self.source, section=self.section, text=self.text).replace(
+            f"[{self.n}] \n", f"[{self.n}]\n")
 
 
 @dataclass
@@ -51,8 +51,14 @@ def build_qa_prompt(question: str, passages: list[PromptPassage], count_tokens: 
     that does not fit is trimmed, later ones dropped. The question itself is cut if it alone overflows."""
     refusal = refusal_text()
     system = prompt("system").format(refusal=refusal)
+    # A worked example in the fixed prefix shows small models the format; being identical for every
+    # question, it is evaluated once and then reused from the KV cache.
+    prefix = [{"role": "system", "content": system},
+              {"role": "user", "content": prompt("example_question")},
+              {"role": "assistant", "content": prompt("example_answer")}]
     skeleton = prompt("qa")
-    fixed = count_tokens(system) + count_tokens(skeleton.format(passages="", question="", refusal=refusal)) + 16
+    fixed = (sum(count_tokens(m["content"]) + 8 for m in prefix)
+             + count_tokens(skeleton.format(passages="", question="", refusal=refusal)) + 16)
     q_tokens = count_tokens(question)
     if fixed + q_tokens > budget // 2:
         keep = max(20, int(len(question) * (budget // 2 - fixed) / max(q_tokens, 1)))
@@ -76,6 +82,5 @@ def build_qa_prompt(question: str, passages: list[PromptPassage], count_tokens: 
             room = 0
         break
     user = skeleton.format(passages="\n\n".join(p.render() for p in kept), question=question, refusal=refusal)
-    messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
-    return BuiltPrompt(messages, kept, len(passages) - len(kept), trimmed,
-                       count_tokens(system) + count_tokens(user))
+    messages = [*prefix, {"role": "user", "content": user}]
+    return BuiltPrompt(messages, kept, len(passages) - len(kept), trimmed, fixed + count_tokens(user))

@@ -24,6 +24,7 @@ _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四":
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 _CN_NUM_RE = re.compile(f"[零〇一二两三四五六七八九十百千]{{2,}}(?=[{_UNITS}])|[两三四五六七八九十]+(?=[{_UNITS}])")
 SUPPORT_THRESHOLD = 0.5
+DROP_THRESHOLD = 0.25
 
 
 @dataclass
@@ -160,13 +161,15 @@ def verify_answer(answer: str, passages: list[str]) -> Verification:
         numbers = numbers_in(body)
         missing = [n for n in numbers if not any(number_in_passage(n, compact_passages[c - 1]) for c in cites)]
         if missing:
-            holders = [i for i in valid if all(number_in_passage(n, compact_passages[i - 1]) for n in missing)]
-            if holders:
-                best = max(holders, key=lambda i: support(body, passages[i - 1]))
-                cites = sorted(set(cites) | {best})
+            added = _cover(missing, [i for i in valid if i not in cites], compact_passages)
+            if added:
+                still = [n for n in missing if not any(number_in_passage(n, compact_passages[c - 1]) for c in added)]
+                fixed = [n for n in missing if n not in still]
+                cites = sorted(set(cites) | set(added))
                 status = "corrected"
-                notes.append(f"re-cited to [{best}], which contains {', '.join(_show(n) for n in missing)}")
-                missing = []
+                notes.append(f"re-cited to {''.join(f'[{a}]' for a in added)}, which contain "
+                             f"{', '.join(_show(n) for n in fixed)}")
+                missing = still
         score = max((support(body, passages[c - 1]) for c in cites), default=0.0)
         if score < SUPPORT_THRESHOLD:
             best_i = max(valid, key=lambda i: support(body, passages[i - 1]), default=None)
@@ -180,6 +183,9 @@ def verify_answer(answer: str, passages: list[str]) -> Verification:
         if missing and score < SUPPORT_THRESHOLD:
             status = "dropped"
             notes.append(f"dropped: {', '.join(_show(n) for n in missing)} not in any passage")
+        elif score < DROP_THRESHOLD:
+            status = "dropped"
+            notes.append(f"dropped: shares almost nothing with any passage ({score:.2f})")
         elif missing:
             status = "flagged"
             notes.append(f"number(s) {', '.join(_show(n) for n in missing)} not found in the cited passages")
@@ -196,6 +202,25 @@ def verify_answer(answer: str, passages: list[str]) -> Verification:
     warnings += [f"{c.status}: {strip_citations(c.text)[:40]}… ({'; '.join(c.notes)})"
                  for c in checks if c.status in ("flagged", "dropped")]
     return Verification(kept, checks, removed, warnings)
+
+
+def _cover(numbers: list[str], candidates: list[int], compact_passages: list[str]) -> list[int]:
+    """Greedy: passages that together contain as many of ``numbers`` as possible."""
+    chosen: list[int] = []
+    left = list(numbers)
+    while left:
+        best, best_hits = None, 0
+        for i in candidates:
+            if i in chosen:
+                continue
+            hits = sum(1 for n in left if number_in_passage(n, compact_passages[i - 1]))
+            if hits > best_hits:
+                best, best_hits = i, hits
+        if best is None:
+            break
+        chosen.append(best)
+        left = [n for n in left if not number_in_passage(n, compact_passages[best - 1])]
+    return chosen
 
 
 def _show(number: str) -> str:
