@@ -73,6 +73,8 @@ class GenerationSettings(_Section):
     max_tokens: int = Field(384, ge=16, le=8192)
     temperature: float = Field(0.0, ge=0.0, le=2.0)
     seed: int = 0
+    passage_chars: int = Field(0, ge=0, le=4000, description="per passage, the most relevant sentences "
+                               "up to this many characters go into the prompt; 0 = whole passages")
     prompt_lookup: int = Field(0, ge=0, le=32, description="prompt-lookup decoding draft tokens; 0 = off")
 
 

@@ -84,3 +84,13 @@ def test_prompt_budget_drops_and_trims_passages() -> None:
     assert built.tokens <= 1500
     assert built.dropped >= 1 and built.trimmed == 1
     assert [p.n for p in built.passages] == list(range(1, len(built.passages) + 1))
+
+
+def test_focus_keeps_relevant_sentences_in_order() -> None:
+    from rag.prompting import focus
+
+    text = "第一句讲天气很好。全年完成2346宗劳资纠纷调处工作。第三句讲别的事情很长很长很长。为职工争取经济利益1.8亿元。"
+    out = focus(text, "全年完成了多少宗劳资纠纷调处工作？", 30)
+    assert "全年完成2346宗劳资纠纷调处工作。" in out
+    assert "第一句" not in out and out.startswith("…")
+    assert focus(text, "任何问题", 0) == text
