@@ -104,7 +104,7 @@ def _rebuild_indexes(app: App, writer: StoreWriter, vectors: Any, missing: list[
 def reindex_store(app: App) -> int:
     """Re-chunk and re-embed every stored document with the current settings into a fresh store,
     then swap it in; the old store stays in place until the new one is complete."""
-    from rag.ingest import prepare
+    from rag.ingest import embed_pending, prepare
     from rag.load import Document
 
     path = app.settings.store_dir
@@ -116,13 +116,15 @@ def reindex_store(app: App) -> int:
     if tmp.exists():
         shutil.rmtree(tmp)
     new_settings = app.settings.model_copy(update={"store": tmp})
+    step = app.settings.index.commit_every_docs
     with StoreWriter(tmp, app.manifest()) as writer:
-        for n, (doc_id, key, file, source, title, date, doc_number, sha, text) in enumerate(docs, start=1):
-            doc = Document(doc_id, key, source, title, date, text, sha, doc_number)
-            writer.stage_add(prepare(doc, file, new_settings, app.encoder))
-            if n % app.settings.index.commit_every_docs == 0:
-                writer.commit()
-        writer.commit()
+        for start in range(0, len(docs), step):
+            batch = [prepare(Document(doc_id, key, source, title, date, text, sha, doc_number), file, new_settings)
+                     for doc_id, key, file, source, title, date, doc_number, sha, text in docs[start:start + step]]
+            embed_pending(batch, app.encoder)
+            for doc in batch:
+                writer.stage_add(doc)
+            writer.commit()
     backup = path.with_name(path.name + ".old")
     if backup.exists():
         shutil.rmtree(backup)

@@ -47,23 +47,33 @@ def embed_text(title: str, section: str, text: str) -> str:
     return search_form(f"{context}\n{text}" if context else text)
 
 
-def prepare(doc: Document, file: str, settings: Settings, encoder: Encoder) -> _PendingDoc:
+def prepare(doc: Document, file: str, settings: Settings) -> _PendingDoc:
+    """Chunks, search texts and tokens of a document; vectors come later, in batches across documents."""
     chunks = chunk_document(doc.text, doc.title, settings.chunk.target_chars, settings.chunk.max_chars,
                             settings.chunk.overlap_chars)
     records = []
-    texts = []
     for ch in chunks:
         search_text = embed_text(doc.title, ch.section_path, ch.text)
-        texts.append(search_text)
         records.append({"ordinal": ch.ordinal, "text": ch.text, "search_text": search_text,
                         "tokens": tokenize(search_text), "section": ch.section_path, "kind": ch.kind,
                         "start": ch.start, "end": ch.end})
-    vectors = encoder.encode_passages(texts) if texts else np.zeros((0, encoder.dim), dtype=np.float32)
     return _PendingDoc(doc.doc_id, doc.key, file, doc.source, doc.title, doc.date, doc.doc_number,
-                       doc.content_sha, doc.text, records, vectors)
+                       doc.content_sha, doc.text, records, np.zeros((0, 0), dtype=np.float32))
+
+
+def embed_pending(docs: list[_PendingDoc], encoder: Encoder) -> None:
+    """One encoder call for the chunks of many documents: the encoder sorts them by length, so
+    batches are full and padding is small."""
+    texts = [ch["search_text"] for d in docs for ch in d.chunks]
+    vectors = encoder.encode_passages(texts) if texts else np.zeros((0, encoder.dim), dtype=np.float32)
+    start = 0
+    for d in docs:
+        d.vectors = vectors[start:start + len(d.chunks)]
+        start += len(d.chunks)
 
 
 ProgressFn = Callable[[str, int, int], None]
+EMBED_BATCH_CHUNKS = 4096
 
 
 def ingest(paths: list[Path], writer: StoreWriter, settings: Settings, encoder: Encoder,
@@ -76,13 +86,37 @@ def ingest(paths: list[Path], writer: StoreWriter, settings: Settings, encoder: 
     files, failures = discover(paths)
     report.failures.extend(failures)
     report.files = len(files)
-    since_commit = 0
+    pending: list[tuple[_PendingDoc, str | None]] = []  # (document, id of the version it replaces)
+    # Files whose documents are all in ``pending``: their signatures and vanished records are staged
+    # with them, so a killed run re-reads exactly the files it had not committed.
+    pending_files: list[tuple[str, str, list[str]]] = []
+    pending_chunks = 0
+    staged_docs = 0
+    last_commit = time.monotonic()
 
-    def maybe_commit(force: bool = False) -> None:
-        nonlocal since_commit
-        if force or since_commit >= settings.index.commit_every_docs:
+    def flush(force_commit: bool = False) -> None:
+        """Embed what is pending, stage it, and commit when enough is staged (or at the end)."""
+        nonlocal pending_chunks, staged_docs, last_commit
+        if pending:
+            embed_pending([d for d, _ in pending], encoder)
+            for doc, replaces in pending:
+                if replaces:
+                    writer.stage_remove(replaces)
+                writer.stage_add(doc)
+            staged_docs += len(pending)
+            pending.clear()
+            pending_chunks = 0
+        for file_key, signature, vanished in pending_files:
+            for doc_id in vanished:
+                writer.stage_remove(doc_id)
+            writer.stage_file(file_key, signature)
+        pending_files.clear()
+        due = (staged_docs >= settings.index.commit_every_docs
+               and time.monotonic() - last_commit >= settings.index.commit_interval_s)
+        if force_commit or due:
             writer.commit()
-            since_commit = 0
+            staged_docs = 0
+            last_commit = time.monotonic()
 
     for n, path in enumerate(files, start=1):
         file_key = str(path.resolve())
@@ -104,29 +138,30 @@ def ingest(paths: list[Path], writer: StoreWriter, settings: Settings, encoder: 
                 report.failures.append(item)
                 file_failed = file_failed or item.path == str(path)
                 continue
+            if item.key in seen:
+                report.failures.append(LoadFailure(f"{path}", f"duplicate record id {item.source!r}; kept the first"))
+                continue
             seen.add(item.key)
             report.warnings.extend(f"{path}: {w}" for w in item.warnings)
             known = writer.known(item.key)
             if known and known[1] == item.content_sha:
                 report.unchanged += 1
                 continue
-            pending = prepare(item, file_key, settings, encoder)
+            prepared = prepare(item, file_key, settings)
             if known:
-                writer.stage_remove(known[0])
                 report.updated += 1
             else:
                 report.added += 1
-            writer.stage_add(pending)
-            report.chunks_added += len(pending.chunks)
-            since_commit += 1
-            maybe_commit()
+            pending.append((prepared, known[0] if known else None))
+            pending_chunks += len(prepared.chunks)
+            report.chunks_added += len(prepared.chunks)
+            if pending_chunks >= EMBED_BATCH_CHUNKS or len(pending) >= settings.index.commit_every_docs:
+                flush()
         if file_failed and not seen:
             continue  # keep what was indexed from a file that cannot be read now
-        for key, doc_id in previous.items():
-            if key not in seen:  # records that vanished from a record file
-                writer.stage_remove(doc_id)
-                report.removed += 1
-        writer.stage_file(file_key, signature)
+        vanished = [doc_id for key, doc_id in previous.items() if key not in seen]  # records gone from a file
+        report.removed += len(vanished)
+        pending_files.append((file_key, signature, vanished))
 
     if prune:
         roots = [p.resolve() for p in paths]
@@ -138,7 +173,7 @@ def ingest(paths: list[Path], writer: StoreWriter, settings: Settings, encoder: 
                     writer.stage_remove(doc_id)
                     report.removed += 1
                 writer.stage_forget_file(file_key)
-    maybe_commit(force=True)
+    flush(force_commit=True)
     report.failed = len(report.failures)
     report.seconds = time.perf_counter() - started
     return report

@@ -71,18 +71,24 @@ def compact(text: str) -> str:
 
 # --- page structure: chrome, page numbers, repeated headers, page breaks -------------------------
 
-_CHROME_PATTERNS = [
-    r"^责任编辑[:：]", r"^编辑[:：]", r"^上一篇", r"^下一篇", r"^相关推荐$", r"^相关阅读$", r"^分享(本页|到)",
-    r"^返回顶部$", r"^微信公众号$", r"^微信小程序$", r"^扫一扫", r"扫描二维码", r"^打印本页", r"^关闭窗口$",
-    r"^特别声明[:：].*版权", r"版权所有", r"^Copyright", r"^©", r"海量资讯、精准解读", r"^【?字号", r"^点击.*(查看|进入)",
+_CHROME_START = [
+    r"责任编辑[:：]", r"编辑[:：]", r"上一篇", r"下一篇", r"相关推荐$", r"相关阅读$", r"分享(本页|到)",
+    r"返回顶部$", r"微信公众号$", r"微信小程序$", r"扫一扫", r"打印本页", r"关闭窗口$", r"特别声明[:：].*版权",
+    r"Copyright", r"©", r"【?字号", r"点击.*(查看|进入)",
 ]
-_CHROME_RE = re.compile("|".join(_CHROME_PATTERNS), re.IGNORECASE)
+_CHROME_ANYWHERE = [r"版权所有", r"扫描二维码", r"海量资讯、精准解读"]
+_CHROME_START_RE = re.compile("^(?:" + "|".join(_CHROME_START) + ")", re.IGNORECASE)
+_CHROME_ANYWHERE_RE = re.compile("|".join(_CHROME_ANYWHERE))
 _PAGE_NO_RE = re.compile(r"^\s*(?:[-—–－]\s*\d+\s*[-—–－]|第\s*\d+\s*页(?:\s*[/，,]?\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+|\d{1,3})\s*$")
 
 
 def is_chrome_line(line: str) -> bool:
+    """Page chrome is a line of its own that starts like chrome (责任编辑：, 上一篇, 特别声明…), or a short
+    line with a chrome phrase; longer text that merely mentions 版权所有 is content."""
     simple = to_simplified(line.strip())
-    return bool(_CHROME_RE.search(simple))
+    if len(simple) <= 400 and _CHROME_START_RE.match(simple):
+        return True
+    return len(simple) <= 60 and bool(_CHROME_ANYWHERE_RE.search(simple))
 
 
 _SENTENCE_END = "。！？；!?;：:”’」』)）】"
@@ -165,9 +171,7 @@ def clean_text(text: str) -> str:
     paragraphs: list[str] = []
     for raw in text.split("\n"):
         line = re.sub(r"[ \t\u00a0]+", " ", raw).strip(" \t\u3000\u00a0")
-        if not line or is_chrome_line(line):
-            continue
-        paragraphs.extend(split_run_on_lines(line))
+        paragraphs.extend(p for p in split_run_on_lines(line) if p and not is_chrome_line(p))
     paragraphs = drop_repeated_lines(paragraphs)
     paragraphs = join_page_breaks(paragraphs)
     return "\n".join(paragraphs)

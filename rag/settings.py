@@ -51,6 +51,7 @@ class IndexSettings(_Section):
     kind: Literal["flat", "hnsw"] = "flat"
     hnsw_m: int = Field(32, ge=4, le=128)
     commit_every_docs: int = Field(500, ge=1, description="ingest commits (and can resume) this often")
+    commit_interval_s: float = Field(60.0, ge=0.0, description="...but not more often than this")
 
 
 class RetrievalSettings(_Section):

@@ -28,7 +28,7 @@ class SlowEncoder(FakeEncoder):
 def main() -> None:
     store, docs = Path(sys.argv[1]), Path(sys.argv[2])
     delay = float(sys.argv[3]) if len(sys.argv) > 3 else 0.0
-    settings = load_settings(overrides={"store": str(store), "index": {"commit_every_docs": 3}})
+    settings = load_settings(overrides={"store": str(store), "index": {"commit_every_docs": 3, "commit_interval_s": 0}})
     app = App(settings, encoder=SlowEncoder(delay))
     with app.writer() as writer:
         print("locked", flush=True)

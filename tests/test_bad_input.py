@@ -272,3 +272,11 @@ def test_cli_json_reports_counts_and_failures(tmp_path: Path, home: Path) -> Non
     data = json.loads(proc.stdout)
     assert (data["added"], data["failed"]) == (1, 1)
     assert data["failures"][0]["path"].endswith("empty.txt") and data["failures"][0]["reason"] == "empty file"
+
+
+def test_duplicate_record_ids_keep_the_first(fake_app: App, tmp_path: Path) -> None:
+    f = tmp_path / "dup.jsonl"
+    f.write_text("\n".join(json.dumps({"id": "x", "text": t}, ensure_ascii=False) for t in (CN, CN + "第二版。")),
+                 encoding="utf-8")
+    report = ingest_paths(fake_app, [f])
+    assert report.added == 1 and "duplicate record id 'x'" in report.failures[0].reason

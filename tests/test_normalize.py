@@ -58,3 +58,10 @@ def test_run_on_line_split_before_inline_headings() -> None:
     pieces = split_run_on_lines(line)
     assert len(pieces) > 5
     assert any(p.startswith("一、支持疫情防控物资供应") for p in pieces)
+
+
+def test_long_line_mentioning_chrome_words_is_content() -> None:
+    line = ("关于统筹做好春节后错峰返程疫情防控和交通运输保障工作的通知 各地区： 为深入贯彻落实有关部署，现就有关事项通知如下。"
+            "一、加强统筹 各地要统筹做好返程工作，版权所有单位应当配合。扫描二维码即可查询。" * 4)
+    text = clean_text(line)
+    assert "一、加强统筹" in text and "版权所有单位应当配合" in text
