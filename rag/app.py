@@ -42,7 +42,7 @@ class App:
             path = self.model_path(s.models.embed, "embed")
             enc = SentenceTransformerEncoder(path, s.embed.batch_size, s.embed.max_seq_length,
                                              s.embed.query_prefix, s.embed.passage_prefix,
-                                             s.generation.threads)
+                                             s.generation.threads, s.embed.precision)
             entry = find_entry(self.catalog, s.models.embed)
             if entry is not None and entry.sha256:
                 enc.model_id = f"{entry.name}@{entry.sha256[:12]}"
