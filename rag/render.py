@@ -88,9 +88,11 @@ def _sources_table(console: Console, result: AnswerResult, numbers: list[int]) -
     table.add_column("source")
     table.add_column("section", overflow="fold")
     table.add_column("passage", overflow="fold")
+    from rag.prompting import focus
+
     for n in numbers:
         if 1 <= n <= len(result.hits):
             c = result.hits[n - 1].chunk
-            snippet = c.text if len(c.text) <= 160 else c.text[:160] + "…"
+            snippet = focus(c.text, result.answer if not result.refused else result.question, 160)
             table.add_row(str(n), c.source, c.section or "-", snippet)
     console.print(table)

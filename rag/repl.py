@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from typing import TYPE_CHECKING
 
@@ -64,6 +65,18 @@ def describe_filters(f: Filters) -> str:
     return ", ".join(parts) or "none"
 
 
+def warm_up(app: App, model: str | None) -> None:
+    """Load everything a first question needs, so it is answered as fast as the later ones: the
+    embedder, the keyword index, jieba, and the model with the fixed prompt prefix in its KV cache."""
+    from rag.prompting import PromptPassage, build_qa_prompt
+
+    llm = app.llm(model)
+    app.retriever.search("工作", k=1)
+    built = build_qa_prompt("", [PromptPassage(1, "", "", "")], llm.count_tokens, llm.n_ctx)
+    for _ in llm.stream([*built.messages[:-1], {"role": "user", "content": ""}], max_tokens=1):
+        break
+
+
 def _reader(app: App):  # type: ignore[no-untyped-def]
     if not sys.stdin.isatty():
         return lambda prompt: input(prompt)
@@ -84,9 +97,9 @@ def run_repl(app: App, console: Console, model: str | None = None) -> None:
     filters = Filters()
     last: AnswerResult | None = None
     console.print("loading models…", style="dim")
-    app.llm(model)
-    _ = app.retriever
-    console.print(f"ready: {app.store.counts()['documents']} documents. /help for commands, /quit to leave.")
+    warm_up(app, model)
+    say = functools.partial(console.print, highlight=False, markup=False)
+    say(f"ready: {app.store.counts()['documents']} documents. /help for commands, /quit to leave.")
     while True:
         try:
             line = read("问> ")
@@ -108,18 +121,18 @@ def run_repl(app: App, console: Console, model: str | None = None) -> None:
             elif cmd == "/k":
                 if arg.strip().isdigit() and 1 <= int(arg) <= 50:
                     k = int(arg)
-                    console.print(f"k = {k}")
+                    say(f"k = {k}")
                 else:
-                    console.print("usage: /k N (1-50)")
+                    say("usage: /k N (1-50)")
             elif cmd == "/filter":
-                console.print(parse_filter(arg, filters), highlight=False)
+                say(parse_filter(arg, filters))
             elif cmd == "/model":
                 if not arg.strip():
-                    console.print(f"model: {app.llm().name}")
+                    say(f"model: {app.llm().name}")
                 else:
                     try:
-                        app.llm(arg.strip())
-                        console.print(f"model: {app.llm().name}")
+                        warm_up(app, arg.strip())
+                        say(f"model: {app.llm().name}")
                     except Exception as exc:  # a bad name must not end the session
                         console.print(f"[red]cannot use model {arg.strip()!r}:[/] {exc}", highlight=False)
             elif cmd == "/sources":
@@ -137,5 +150,5 @@ def run_repl(app: App, console: Console, model: str | None = None) -> None:
         except QuestionError as exc:
             console.print(f"[yellow]{exc}[/]")
         except KeyboardInterrupt:
-            console.print("\n(stopped)")
-    console.print("bye")
+            say("\n(stopped)")
+    say("bye")
