@@ -96,9 +96,6 @@ class SentenceTransformerEncoder(Encoder):
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         return self._encode([self.query_prefix + t for t in texts])
 
-    def ensure_loaded(self) -> None:
-        self._load()
-
 
 def cpu_has_bf16() -> bool:
     """Whether the CPU does bf16 matrix math natively (x86 AVX512-BF16 or AMX-BF16)."""

@@ -14,7 +14,6 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -253,11 +252,6 @@ class Store:
             for row in rows:
                 found[row[0]] = ChunkRecord(*row)
         return [found[i] for i in ids if i in found]
-
-    def neighbours(self, record: ChunkRecord) -> list[ChunkRecord]:
-        rows = self.conn.execute("SELECT id FROM chunks WHERE doc_id=? AND ordinal BETWEEN ? AND ? ORDER BY ordinal",
-                                 (record.doc_id, record.ordinal - 1, record.ordinal + 1)).fetchall()
-        return self.chunks([r[0] for r in rows])
 
     def allowed_ids(self, filters: Filters) -> np.ndarray:
         clauses, args = [], []
@@ -501,14 +495,3 @@ class StoreWriter:
         self._files.clear()
         self._forget_files.clear()
         self._remove_stale_files()
-
-
-@contextlib.contextmanager
-def open_store(path: Path, expected: Manifest | None = None) -> Iterator[Store]:
-    store = Store(path)
-    try:
-        if expected is not None:
-            store.check_identity(expected)
-        yield store
-    finally:
-        store.close()
