@@ -164,31 +164,31 @@ def ingest(paths: list[Path], writer: StoreWriter, settings: Settings, encoder: 
         pending_files.append((file_key, signature, vanished))
 
     if prune:
-        roots = [p.resolve() for p in paths]
-        for file_key in writer.all_files():
-            path = Path(file_key)
-            under = any(path == r or r in path.parents for r in roots)
-            if under and not path.exists():
-                for doc_id in writer.keys_for_file(file_key).values():
-                    writer.stage_remove(doc_id)
-                    report.removed += 1
-                writer.stage_forget_file(file_key)
+        report.removed += stage_removal(paths, writer, only_missing=True)
     flush(force_commit=True)
     report.failed = len(report.failures)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def remove_paths(paths: list[Path], writer: StoreWriter) -> int:
-    """Remove every document ingested from these files or from files under these folders."""
+def stage_removal(paths: list[Path], writer: StoreWriter, only_missing: bool = False) -> int:
+    """Stage the removal of every document ingested from these files or from files under these
+    folders (``only_missing``: just those whose file no longer exists); returns how many."""
     roots = [p.resolve() for p in paths]
     removed = 0
     for file_key in writer.all_files():
         path = Path(file_key)
-        if any(path == r or r in path.parents for r in roots):
-            for doc_id in writer.keys_for_file(file_key).values():
-                writer.stage_remove(doc_id)
-                removed += 1
-            writer.stage_forget_file(file_key)
+        if not any(path == r or r in path.parents for r in roots) or (only_missing and path.exists()):
+            continue
+        for doc_id in writer.keys_for_file(file_key).values():
+            writer.stage_remove(doc_id)
+            removed += 1
+        writer.stage_forget_file(file_key)
+    return removed
+
+
+def remove_paths(paths: list[Path], writer: StoreWriter) -> int:
+    """Remove every document ingested from these files or from files under these folders."""
+    removed = stage_removal(paths, writer)
     writer.commit()
     return removed

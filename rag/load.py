@@ -122,7 +122,7 @@ def _plausible(text: str) -> bool:
     return good / len(text) > 0.97 and bad / len(text) < 0.01
 
 
-def decode_bytes(data: bytes, name: str = "") -> str:
+def decode_bytes(data: bytes) -> str:
     """UTF-8 (with or without BOM), GB18030/GBK, Big5 and UTF-16, also mixed line by line."""
     if not data.strip():
         raise LoadError("empty file")
@@ -427,7 +427,7 @@ def load_file(path: Path, fields: RecordFields | None = None) -> Iterator[Docume
         elif kind in ("zip", "gzip"):
             raise LoadError(f"{kind} archive with a {suffix} name; unpack it first")
         else:
-            text = decode_bytes(data, path.name)
+            text = decode_bytes(data)
         yield text_to_document(key, path.name, text, warnings)
     except LoadError as exc:
         yield LoadFailure(str(path), str(exc))
