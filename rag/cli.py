@@ -342,6 +342,177 @@ def chat(store: StoreOpt = None, model: ModelOpt = None, backend: BackendOpt = N
     _run(lambda: run_repl(rag_app, console, model))
 
 
+# --- summarize ------------------------------------------------------------------------------------
+
+@app.command()
+def summarize(
+    paths: Annotated[list[Path] | None, typer.Argument(help="documents or folders (ingested first if needed)")] = None,
+    all_docs: Annotated[bool, typer.Option("--all", help="every document in the store")] = False,
+    schema: Annotated[str, typer.Option("--schema", help="work-plan | news | a JSON schema file")] = "work-plan",
+    style: Annotated[str, typer.Option("--style", help="structured | brief (a short paragraph)")] = "structured",
+    out: Annotated[Path, typer.Option("--out", help="output directory")] = Path("summaries"),
+    fmt: Annotated[str, typer.Option("--format", help="what to print: md | jsonl (both files are written)")] = "md",
+    workers: Annotated[int, typer.Option("--workers", help="parallel requests (HTTP backend only)")] = 0,
+    fresh: Annotated[bool, typer.Option("--fresh", help="redo documents already summarized in --out")] = False,
+    store: StoreOpt = None, model: ModelOpt = None, backend: BackendOpt = None, base_url: BaseUrlOpt = None,
+) -> None:
+    """Structured, cited summaries of work reports and news, in batch; a rerun resumes."""
+    from rag.summarize import SummarizeError, load_schema_file
+
+    if bool(paths) == all_docs:
+        raise fail("name documents (PATHS) or pass --all, not both")
+    if style not in ("structured", "brief"):
+        raise fail(f"--style {style!r}: expected structured or brief")
+    if fmt not in ("md", "jsonl"):
+        raise fail(f"--format {fmt!r}: expected md or jsonl")
+    schema_value: Any = schema
+    if schema not in ("work-plan", "news"):
+        if not Path(schema).exists():
+            raise fail(f"--schema {schema!r}: expected work-plan, news or an existing JSON schema file")
+        try:
+            schema_value = load_schema_file(Path(schema))
+        except SummarizeError as exc:
+            raise fail(str(exc)) from exc
+    s = settings(store=store, generation__backend=backend, generation__base_url=base_url)
+    rag_app = make_app(s)
+    n_workers = workers or (4 if s.generation.backend == "openai" else 1)
+    if n_workers > 1 and s.generation.backend != "openai":
+        raise fail("--workers > 1 needs --backend openai (one in-process model answers one request at a time)")
+    result = _run(lambda: _summarize(rag_app, s, paths or [], schema_value, style, out, n_workers, fresh, model))
+    if fmt == "jsonl":
+        for record in result.records:
+            print(json.dumps(record.model_dump(), ensure_ascii=False))
+    else:
+        console.print(result.out_md.read_text(encoding="utf-8"), highlight=False, markup=False)
+    err.print(f"{result.new} summarized, {result.skipped} already done -> {result.out_jsonl}, {result.out_md}",
+              highlight=False)
+    if any(r.errors for r in result.records):
+        err.print("[yellow]some sections could not be summarized; see errors in the output[/]")
+        raise typer.Exit(1)
+
+
+def _summarize(rag_app: Any, s: Settings, paths: list[Path], schema: Any, style: Any, out: Path, workers: int,
+               fresh: bool, model: str | None) -> Any:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from rag.summarize import summarize_batch
+
+    if paths:
+        from rag.ingest import ingest as run_ingest
+
+        missing = [p for p in paths if not p.exists()]
+        if missing:
+            raise fail(f"{missing[0]}: no such file or folder")
+        with rag_app.writer() as writer:
+            report = run_ingest(paths, writer, s, rag_app.encoder)
+        for f in report.failures:
+            err.print(f"[red]failed[/] {f.path}: {f.reason}", highlight=False, soft_wrap=True)
+        roots = [p.resolve() for p in paths]
+        docs = [d for d in rag_app.store.documents()
+                if any(Path(d["file"]) == r or r in Path(d["file"]).parents for r in roots)]
+    else:
+        docs = rag_app.store.documents()
+    if not docs:
+        raise fail("no documents to summarize")
+    rag_app.llm(model)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=err, disable=not err.is_terminal, transient=True) as bar:
+        task = bar.add_task("summarize", total=len(docs))
+        return summarize_batch(rag_app, docs, schema, style, out, workers, fresh,
+                               on_done=lambda r: bar.update(task, advance=1, description=r.source[:30]),
+                               on_plan=lambda n: bar.update(task, total=n))
+
+
+# --- eval -----------------------------------------------------------------------------------------
+
+@app.command("eval")
+def eval_cmd(
+    target: Annotated[list[str], typer.Argument(metavar="SET.jsonl | compare A B",
+                                                help="an eval set, or `compare` and two --out directories")],
+    store: StoreOpt = None,
+    mode: Annotated[str, typer.Option(help="retrieval | answer | summary")] = "answer",
+    out: Annotated[Path | None, typer.Option("--out", help="run directory (default: eval-runs/<set>-<mode>)")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="only the first N items (0 = all)")] = 0,
+    baseline: Annotated[bool, typer.Option("--baseline", help="also BM25-only and dense-only retrieval")] = False,
+    corpus: Annotated[list[Path] | None, typer.Option("--corpus", help="ingest these files/folders first")] = None,
+    fresh: Annotated[bool, typer.Option("--fresh", help="discard earlier records in --out")] = False,
+    model: ModelOpt = None, backend: BackendOpt = None, base_url: BaseUrlOpt = None,
+) -> None:
+    """Run an eval set (JSON lines, see eval/FORMAT.md) and report metrics; resumable."""
+    from rag.report import print_compare
+
+    if target and target[0] == "compare":
+        if len(target) != 3:
+            raise fail("usage: rag eval compare RUN_A RUN_B")
+        try:
+            print_compare(Path(target[1]), Path(target[2]), console)
+        except (FileNotFoundError, ValueError) as exc:
+            raise fail(str(exc)) from exc
+        return
+    if len(target) != 1:
+        raise fail("usage: rag eval SET.jsonl [options]  |  rag eval compare RUN_A RUN_B")
+    if mode not in ("retrieval", "answer", "summary"):
+        raise fail(f"--mode {mode!r}: expected retrieval, answer or summary")
+    from rag.evaluate import EvalRunError, EvalSetError
+
+    set_path = Path(target[0])
+    s = settings(store=store, generation__backend=backend, generation__base_url=base_url)
+    rag_app = make_app(s)
+    out_dir = out or Path("eval-runs") / f"{set_path.stem}-{mode}"
+    try:
+        records = _run(lambda: _eval(rag_app, s, set_path, mode, out_dir, limit, baseline, corpus, fresh, model))
+    except (EvalSetError, EvalRunError) as exc:
+        raise fail(str(exc)) from exc
+    console.print(f"{len(records)} records -> {out_dir / 'items.jsonl'}, {out_dir / 'metrics.json'}, "
+                  f"{out_dir / 'report.html'}", highlight=False)
+
+
+def _eval(rag_app: Any, s: Settings, set_path: Path, mode: Any, out_dir: Path, limit: int, baseline: bool,
+          corpus: list[Path] | None, fresh: bool, model: str | None) -> list[dict[str, Any]]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from rag.evaluate import (
+        RunConfig,
+        compute_metrics,
+        file_sha256,
+        load_set,
+        prepare_out,
+            run_items,
+    )
+    from rag.jsonl import read_records
+    from rag.report import print_metrics, write_html
+
+    items = load_set(set_path, mode)
+    if limit:
+        items = items[:limit]
+    if corpus:
+        from rag.ingest import ingest as run_ingest
+
+        with rag_app.writer() as writer:
+            report = run_ingest(corpus, writer, s, rag_app.encoder)
+        err.print(f"corpus: {report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
+                  f"{report.failed} failed", highlight=False)
+    identity = "" if mode == "summary" else rag_app.manifest().identity
+    model_name = "" if mode == "retrieval" else rag_app.llm(model).name
+    config = RunConfig(str(set_path), file_sha256(set_path), mode, baseline, identity, model_name)
+    done = prepare_out(out_dir, config, fresh)
+    todo = sum(1 for i in items if i["id"] not in done)
+    if mode != "summary":
+        rag_app.retriever.search("预热", k=1)  # load the embedder and indexes before the clock starts
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=err, disable=not err.is_terminal, transient=True) as bar:
+        task = bar.add_task(f"eval {mode}", total=todo)
+        for _ in run_items(rag_app, items, mode, out_dir, done, baseline):
+            bar.advance(task)
+    wanted = {i["id"] for i in items}
+    records = [r for r in read_records(out_dir / "items.jsonl") if r.get("id") in wanted]
+    metrics = compute_metrics(records)
+    (out_dir / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=1), encoding="utf-8")
+    write_html(out_dir / "report.html", metrics, records, config.as_dict())
+    print_metrics(metrics, console)
+    return records
+
+
 def main() -> None:
     try:
         app()

@@ -278,8 +278,13 @@ class Store:
         return np.fromiter((r[0] for r in rows), dtype=np.int64)
 
     def documents(self) -> list[dict[str, Any]]:
-        rows = self.conn.execute("SELECT doc_id, key, source, title, date, doc_number FROM documents ORDER BY key")
-        return [dict(zip(("doc_id", "key", "source", "title", "date", "doc_number"), r, strict=True)) for r in rows]
+        fields = ("doc_id", "key", "file", "source", "title", "date", "doc_number")
+        rows = self.conn.execute(f"SELECT {', '.join(fields)} FROM documents ORDER BY key")
+        return [dict(zip(fields, r, strict=True)) for r in rows]
+
+    def document_chunks(self, doc_id: str) -> list[ChunkRecord]:
+        rows = self.conn.execute("SELECT id FROM chunks WHERE doc_id=? ORDER BY ordinal", (doc_id,))
+        return self.chunks([r[0] for r in rows])
 
     def document_text(self, doc_id: str) -> str | None:
         row = self.conn.execute("SELECT text FROM documents WHERE doc_id=?", (doc_id,)).fetchone()

@@ -1,0 +1,309 @@
+"""``rag eval``: run an eval set through the pipeline, one record per item, metrics from the records only.
+
+Records go to ``OUT/items.jsonl`` as they are made (a killed run resumes where it stopped); the
+metrics in ``OUT/metrics.json`` are a pure function of those records (:func:`compute_metrics`), so
+anyone can recompute them. The set format is described in ``eval/FORMAT.md``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from rag import metrics as m
+from rag.jsonl import append_record, drop_torn_tail, read_records
+from rag.normalize import compact
+from rag.verify import number_in_passage, numbers_in, strip_citations
+
+if TYPE_CHECKING:
+    from rag.app import App
+
+EvalMode = Literal["retrieval", "answer", "summary"]
+RETRIEVAL_DEPTH = 10
+BASELINES = ("bm25", "dense")
+_QA_FIELDS = ("id", "question")
+_SUMMARY_FIELDS = ("id", "text", "summary")
+
+
+class EvalSetError(ValueError):
+    pass
+
+
+class EvalRunError(ValueError):
+    pass
+
+
+def load_set(path: Path, mode: EvalMode) -> list[dict[str, Any]]:
+    """Read and check an eval set; errors name the file and line."""
+    if not path.is_file():
+        raise EvalSetError(f"{path}: no such eval set")
+    required = _SUMMARY_FIELDS if mode == "summary" else _QA_FIELDS
+    items: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    with path.open(encoding="utf-8-sig") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise EvalSetError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from exc
+            if not isinstance(item, dict):
+                raise EvalSetError(f"{path}:{lineno}: expected a JSON object")
+            missing = [f for f in required if not isinstance(item.get(f), str) or not item[f].strip()]
+            if missing:
+                raise EvalSetError(f"{path}:{lineno}: missing or empty field(s) {', '.join(missing)}"
+                                   + (" (is this a summary set? use --mode summary)" if "question" in missing
+                                      and "summary" in item else ""))
+            if item["id"] in seen:
+                raise EvalSetError(f"{path}:{lineno}: duplicate id {item['id']!r}")
+            seen.add(item["id"])
+            for key in ("must_include", "sources"):
+                value = item.setdefault(key, [])
+                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                    raise EvalSetError(f"{path}:{lineno}: field {key} must be a list of strings")
+            item.setdefault("type", "unknown")
+            item.setdefault("answer", "")
+            items.append(item)
+    if not items:
+        raise EvalSetError(f"{path}: the eval set is empty")
+    return items
+
+
+# --- running --------------------------------------------------------------------------------------
+
+def _sources(hits: list[Any]) -> list[str]:
+    return [h.chunk.source for h in hits]
+
+
+def retrieval_record(app: App, item: dict[str, Any], baselines: bool) -> dict[str, Any]:
+    result = app.retriever.search(item["question"], k=RETRIEVAL_DEPTH)
+    record = {
+        "retrieved": [{"rank": h.rank, "source": h.chunk.source, "doc_id": h.chunk.doc_id,
+                       "chunk_id": h.chunk.id, "score": round(h.score, 6)} for h in result.hits],
+        "timings": {f"retrieve.{k}": v for k, v in result.timings.items()},
+    }
+    if baselines:
+        record["baselines"] = {mode: _sources(app.retriever.search(item["question"], k=RETRIEVAL_DEPTH,
+                                                                   mode=mode).hits)  # type: ignore[arg-type]
+                               for mode in BASELINES}
+    return record
+
+
+def answer_record(app: App, item: dict[str, Any], llm_name: str | None) -> dict[str, Any]:
+    from rag.answer import answer_question
+
+    r = answer_question(app, item["question"], llm_name=llm_name)
+    return {
+        "answer": r.answer, "refused": r.refused, "model": r.model,
+        "citations": [{"n": c["n"], "source": c["source"], "section": c["section"], "text": c["text"]}
+                      for c in r.citations()],
+        "verification": r.verification.outcome if r.verification else None,
+        "warnings": r.warnings,
+        "answer_timings": r.timings,
+    }
+
+
+def summary_record(app: App, item: dict[str, Any], llm_name: str | None) -> dict[str, Any]:
+    from rag.summarize import brief_summary
+
+    t0 = time.perf_counter()
+    summary = brief_summary(app.llm(llm_name) if llm_name else app.llm(), item["text"], item.get("title", ""),
+                            app.settings.generation)
+    return {"summary": summary, "timings": {"summarize": time.perf_counter() - t0}}
+
+
+@dataclass
+class RunConfig:
+    set_path: str
+    set_sha256: str
+    mode: str
+    baselines: bool
+    store_identity: str
+    model: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def prepare_out(out: Path, config: RunConfig, fresh: bool) -> set[str]:
+    """Create OUT, or resume the run in it; returns the ids already done."""
+    out.mkdir(parents=True, exist_ok=True)
+    run_file, items_file = out / "run.json", out / "items.jsonl"
+    if fresh:
+        items_file.unlink(missing_ok=True)
+    elif run_file.exists() and items_file.exists():
+        previous = json.loads(run_file.read_text(encoding="utf-8"))
+        changed = [k for k, v in config.as_dict().items() if k != "set_path" and previous.get(k) != v]
+        if changed:
+            raise EvalRunError(f"{out} holds a run with a different {', '.join(changed)}; "
+                               "pass --fresh to start over or choose another --out")
+    run_file.write_text(json.dumps(config.as_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
+    drop_torn_tail(items_file)
+    return {r["id"] for r in read_records(items_file) if "id" in r}
+
+
+def run_items(app: App, items: list[dict[str, Any]], mode: EvalMode, out: Path, done: set[str],
+              baselines: bool = False, llm_name: str | None = None,
+              on_item: Callable[[dict[str, Any]], None] | None = None) -> Iterator[dict[str, Any]]:
+    """Evaluate the items not yet in ``done``, appending each record to OUT/items.jsonl (fsync'd)."""
+    from rag.answer import QuestionError
+
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / "items.jsonl").open("a", encoding="utf-8") as fh:
+        for item in items:
+            if item["id"] in done:
+                continue
+            record: dict[str, Any] = {"id": item["id"], "type": item["type"], "mode": mode}
+            if mode == "summary":
+                record.update(title=item.get("title", ""), text=item["text"], reference=item["summary"])
+            else:
+                record.update(question=item["question"], gold_answer=item["answer"],
+                              must_include=item["must_include"], sources=item["sources"])
+            t0 = time.perf_counter()
+            try:
+                if mode == "summary":
+                    record.update(summary_record(app, item, llm_name))
+                else:
+                    record.update(retrieval_record(app, item, baselines))
+                    if mode == "answer":
+                        extra = answer_record(app, item, llm_name)
+                        record["timings"].update({f"answer.{k}": v for k, v in extra.pop("answer_timings").items()})
+                        record.update(extra)
+            except QuestionError as exc:
+                record["error"] = str(exc)
+            record.setdefault("timings", {})["total"] = time.perf_counter() - t0
+            record["timings"] = {k: round(v, 4) for k, v in record["timings"].items()}
+            append_record(fh, record)
+            if on_item:
+                on_item(record)
+            yield record
+
+
+# --- metrics from records -------------------------------------------------------------------------
+
+def _retrieval_metrics(records: list[dict[str, Any]], ranked: Callable[[dict[str, Any]], list[str]]) -> dict[str, Any]:
+    graded = [r for r in records if r.get("sources") and r.get("type") != "unanswerable" and "error" not in r]
+    if not graded:
+        return {"n": 0}
+    ranks = [m.first_gold_rank(ranked(r), r["sources"]) for r in graded]
+    n = len(graded)
+    return {
+        "n": n,
+        "recall@1": sum(m.recall_at(k, 1) for k in ranks) / n,
+        "recall@5": sum(m.recall_at(k, 5) for k in ranks) / n,
+        "recall@10": sum(m.recall_at(k, 10) for k in ranks) / n,
+        "mrr@10": sum(m.reciprocal_rank(k) for k in ranks) / n,
+        "ndcg@10": sum(m.ndcg_at(ranked(r), r["sources"]) for r in graded) / n,
+        "recall_curve": [sum(m.recall_at(k, depth) for k in ranks) / n for depth in range(1, RETRIEVAL_DEPTH + 1)],
+    }
+
+
+def citation_is_correct(citation: dict[str, Any], record: dict[str, Any]) -> bool:
+    """A cited passage is correct when it comes from a gold source or contains a key fact."""
+    if citation["source"] in record.get("sources", []):
+        return True
+    text = compact(citation.get("text", ""))
+    return any(compact(g) in text for g in record.get("must_include", []))
+
+
+def answer_numbers(record: dict[str, Any]) -> tuple[int, int]:
+    """(numbers in the answer found in a cited passage, numbers in the answer)."""
+    if record.get("refused") or not record.get("answer"):
+        return 0, 0
+    cited = compact("".join(c.get("section", "") + c.get("text", "") for c in record.get("citations", [])))
+    found = numbers_in(strip_citations(record["answer"]))
+    return sum(number_in_passage(n, cited) for n in found), len(found)
+
+
+def summary_numbers(record: dict[str, Any]) -> tuple[int, int]:
+    source = compact(record.get("text", ""))
+    found = numbers_in(record.get("summary", ""))
+    return sum(number_in_passage(n, source) for n in found), len(found)
+
+
+def _answer_metrics(records: list[dict[str, Any]]) -> dict[str, Any]:
+    answerable = [r for r in records if r.get("type") != "unanswerable"]
+    unanswerable = [r for r in records if r.get("type") == "unanswerable"]
+    gradable = [r for r in answerable if r.get("must_include")]
+    correct = [r for r in gradable if not r.get("refused") and m.contains_all(r.get("answer", ""), r["must_include"])]
+    with_gold = [r for r in answerable if r.get("gold_answer")]
+    citations = [(c, r) for r in answerable if not r.get("refused") for c in r.get("citations", [])]
+    good = sum(citation_is_correct(c, r) for c, r in citations)
+    recalled = sum(any(citation_is_correct(c, r) for c in r.get("citations", [])) for r in answerable)
+    nums = [answer_numbers(r) for r in records]
+    return {
+        "answerable": len(answerable), "unanswerable": len(unanswerable), "gradable": len(gradable),
+        "accuracy": m.ratio(len(correct), len(gradable)),
+        "token_f1": m.mean(m.token_f1(r.get("answer", ""), r["gold_answer"]) for r in with_gold),
+        "rouge_l": m.mean(m.rouge_l(r.get("answer", ""), r["gold_answer"]) for r in with_gold),
+        "citation_precision": m.ratio(good, len(citations)),
+        "citation_recall": m.ratio(recalled, len(answerable)),
+        "number_precision": m.ratio(sum(a for a, _ in nums), sum(b for _, b in nums)),
+        "refusal_accuracy": m.ratio(sum(bool(r.get("refused")) for r in unanswerable), len(unanswerable)),
+        "false_refusal_rate": m.ratio(sum(bool(r.get("refused")) for r in answerable), len(answerable)),
+    }
+
+
+def item_correct(record: dict[str, Any]) -> bool | None:
+    """Answer mode: right refusal, or every must_include present; None when not gradable."""
+    if record.get("mode") != "answer" or "error" in record:
+        return None
+    if record.get("type") == "unanswerable":
+        return bool(record.get("refused"))
+    if not record.get("must_include"):
+        return None
+    return not record.get("refused") and m.contains_all(record.get("answer", ""), record["must_include"])
+
+
+def _latency(records: list[dict[str, Any]]) -> dict[str, dict[str, float | None]]:
+    stages = sorted({k for r in records for k in r.get("timings", {})})
+    out = {}
+    for stage in stages:
+        values = [r["timings"][stage] for r in records if stage in r.get("timings", {})]
+        out[stage] = {"p50": m.percentile(values, 50), "p95": m.percentile(values, 95), "n": len(values)}
+    return out
+
+
+def _baseline_sources(name: str) -> Callable[[dict[str, Any]], list[str]]:
+    return lambda r: list(r["baselines"][name])
+
+
+def compute_metrics(records: list[dict[str, Any]]) -> dict[str, Any]:
+    if not records:
+        return {"items": 0}
+    mode = records[0].get("mode", "retrieval")
+    result: dict[str, Any] = {"mode": mode, "items": len(records), "errors": sum("error" in r for r in records)}
+    if mode == "summary":
+        nums = [summary_numbers(r) for r in records]
+        result["summary"] = {
+            "rouge_l": m.mean(m.rouge_l(r.get("summary", ""), r["reference"]) for r in records),
+            "number_precision": m.ratio(sum(a for a, _ in nums), sum(b for _, b in nums)),
+            "mean_chars": m.mean(len(r.get("summary", "")) for r in records),
+        }
+    else:
+        result["retrieval"] = {"hybrid": _retrieval_metrics(records, lambda r: [h["source"] for h in r.get("retrieved", [])])}
+        if any("baselines" in r for r in records):
+            with_baselines = [r for r in records if "baselines" in r]
+            for name in BASELINES:
+                result["retrieval"][name] = _retrieval_metrics(with_baselines, _baseline_sources(name))
+        if mode == "answer":
+            result["answer"] = _answer_metrics(records)
+            by_type: dict[str, Any] = {}
+            for kind in sorted({r.get("type", "unknown") for r in records}):
+                subset = [r for r in records if r.get("type", "unknown") == kind]
+                graded = [c for c in map(item_correct, subset) if c is not None]
+                by_type[kind] = {"n": len(subset), "correct": m.ratio(sum(graded), len(graded)),
+                                 "refused": m.ratio(sum(bool(r.get("refused")) for r in subset), len(subset))}
+            result["by_type"] = by_type
+    result["latency_s"] = _latency(records)
+    return result

@@ -1,0 +1,204 @@
+"""Eval metrics against hand-computed values, and `rag eval` runs (fake models): records, resume, report."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from rag import metrics as m
+from rag.app import App
+from rag.evaluate import (
+    EvalRunError,
+    EvalSetError,
+    RunConfig,
+    compute_metrics,
+    load_set,
+    prepare_out,
+    run_items,
+)
+from rag.jsonl import read_records
+from tests.conftest import ROOT, SEEDS, FakeLLM
+
+# --- metric functions -----------------------------------------------------------------------------
+
+
+def test_contains_all_normalizes_width_script_and_spaces() -> None:
+    assert m.contains_all("建會率達 ９８.９％", ["98.9%", "建会率"])
+    assert m.contains_all("2019 年 共 2346 宗", ["2019年", "2346宗"])
+    assert not m.contains_all("建会率98.9%", ["98.9%", "95%"])
+    assert m.contains_all("任何回答", [])
+
+
+def test_rouge_l_by_hand() -> None:
+    # candidate 甲乙丙丁, reference 甲丙丁戊: LCS 甲丙丁 = 3; P = 3/4, R = 3/4 -> F = 0.75
+    assert m.rouge_l("甲乙丙丁", "甲丙丁戊") == pytest.approx(0.75)
+    # punctuation and spaces are ignored, full-width digits equal half-width ones, traditional = simplified
+    assert m.rouge_l("黨建 １２３，", "党建123") == pytest.approx(1.0)
+    # LCS 2 of candidate length 2, reference length 4: P = 1, R = 0.5 -> F = 2/3
+    assert m.rouge_l("甲乙", "甲丙乙丁") == pytest.approx(2 / 3)
+    assert m.rouge_l("", "甲") == 0.0
+
+
+def test_token_f1_by_hand() -> None:
+    pred, gold = ["建会率", "达到", "98.9%"], ["建会率", "98.9%", "超额", "完成"]
+    # common 2; P = 2/3, R = 2/4 -> F = 2*(2/3)*(1/2)/(2/3+1/2) = 4/7
+    assert m.f1_from_counts(pred, gold) == pytest.approx(4 / 7)
+    assert m.token_f1("龙岗区总工会", "龍崗區總工會") == pytest.approx(1.0)
+    assert m.token_f1("完全无关", "集体合同") == 0.0
+
+
+def test_ranking_metrics_by_hand() -> None:
+    ranked = ["b.txt", "a.txt", "a.txt", "c.txt", "d.txt"]
+    assert m.first_gold_rank(ranked, {"a.txt"}) == 2
+    assert m.recall_at(2, 1) == 0.0 and m.recall_at(2, 5) == 1.0 and m.recall_at(None, 10) == 0.0
+    assert m.reciprocal_rank(2) == 0.5 and m.reciprocal_rank(None) == 0.0 and m.reciprocal_rank(11) == 0.0
+    # gold {a, d}: a first at rank 2, d at rank 5 (the second a gains nothing);
+    # DCG = 1/log2(3) + 1/log2(6); IDCG = 1/log2(2) + 1/log2(3)
+    expected = (1 / math.log2(3) + 1 / math.log2(6)) / (1 + 1 / math.log2(3))
+    assert m.ndcg_at(ranked, {"a.txt", "d.txt"}) == pytest.approx(expected)
+    assert m.ndcg_at(["a.txt"], {"a.txt"}) == pytest.approx(1.0)
+
+
+def test_percentile_and_ratio() -> None:
+    assert m.percentile([1, 2, 3, 4], 50) == pytest.approx(2.5)
+    assert m.percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], 95) == pytest.approx(10.5)
+    assert m.percentile([], 50) is None and m.ratio(1, 0) is None
+
+
+def _record(**kw: object) -> dict[str, object]:
+    base: dict[str, object] = {"id": "x", "type": "number", "mode": "answer", "question": "q", "gold_answer": "",
+                               "must_include": [], "sources": ["a.txt"], "retrieved": [], "answer": "",
+                               "refused": False, "citations": [], "timings": {"total": 1.0}}
+    base.update(kw)
+    return base
+
+
+def test_compute_metrics_from_records_by_hand() -> None:
+    records = [
+        # right answer, one good and one bad citation, numbers 98.9 (cited) and 95 (not cited)
+        _record(id="1", must_include=["98.9%"], gold_answer="建会率达98.9%", answer="建会率达９８.９％[1]，目标95%[2]。",
+                retrieved=[{"rank": 1, "source": "a.txt"}, {"rank": 2, "source": "b.txt"}],
+                citations=[{"n": 1, "source": "a.txt", "text": "建会率达98.9%"},
+                           {"n": 2, "source": "b.txt", "text": "无关"}], timings={"total": 2.0}),
+        # wrong answer, gold source at rank 2
+        _record(id="2", must_include=["2346"], gold_answer="2346宗", answer="2000宗[1]。",
+                retrieved=[{"rank": 1, "source": "b.txt"}, {"rank": 2, "source": "a.txt"}],
+                citations=[{"n": 1, "source": "b.txt", "text": "2000宗"}], timings={"total": 4.0}),
+        # unanswerable, refused correctly
+        _record(id="3", type="unanswerable", sources=[], answer="资料中未找到相关内容。", refused=True,
+                timings={"total": 1.0}),
+        # answerable but refused: false refusal, gold never retrieved
+        _record(id="4", must_include=["357份"], answer="资料中未找到相关内容。", refused=True,
+                retrieved=[{"rank": 1, "source": "c.txt"}], timings={"total": 1.0}),
+    ]
+    got = compute_metrics(records)  # type: ignore[arg-type]
+    r = got["retrieval"]["hybrid"]
+    assert r["n"] == 3  # the unanswerable item has no gold source
+    assert r["recall@1"] == pytest.approx(1 / 3) and r["recall@5"] == pytest.approx(2 / 3)
+    assert r["mrr@10"] == pytest.approx((1 + 0.5 + 0) / 3)
+    a = got["answer"]
+    assert a["accuracy"] == pytest.approx(1 / 3)
+    assert a["citation_precision"] == pytest.approx(1 / 3)  # 3 citations on answered items, 1 correct
+    assert a["citation_recall"] == pytest.approx(1 / 3)  # 3 answerable, 1 with a correct citation
+    assert a["number_precision"] == pytest.approx(2 / 3)  # 98.9 ok, 95 not in cited, 2000 in cited
+    assert a["refusal_accuracy"] == 1.0 and a["false_refusal_rate"] == pytest.approx(1 / 3)
+    assert got["by_type"]["unanswerable"]["correct"] == 1.0
+    assert got["latency_s"]["total"]["p50"] == pytest.approx(1.5)
+
+
+# --- eval sets and runs -----------------------------------------------------------------------------
+
+
+def test_load_set_errors_name_file_and_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "a", "question": "问"}\n{"id": "b"\n', encoding="utf-8")
+    with pytest.raises(EvalSetError, match=r"bad.jsonl:2: not valid JSON"):
+        load_set(bad, "answer")
+    bad.write_text('{"id": "a", "question": "问"}\n{"id": "a", "question": "再问"}\n', encoding="utf-8")
+    with pytest.raises(EvalSetError, match=r"bad.jsonl:2: duplicate id"):
+        load_set(bad, "answer")
+    bad.write_text('{"id": "a", "text": "正文", "summary": "摘要"}\n', encoding="utf-8")
+    with pytest.raises(EvalSetError, match="use --mode summary"):
+        load_set(bad, "answer")
+    assert load_set(bad, "summary")[0]["id"] == "a"
+    with pytest.raises(EvalSetError, match="no such eval set"):
+        load_set(tmp_path / "missing.jsonl", "answer")
+
+
+def test_retrieval_run_resumes_and_metrics_recompute(seeded_app: App, tmp_path: Path) -> None:
+    items = load_set(ROOT / "eval" / "dev.jsonl", "retrieval")
+    out = tmp_path / "run"
+    config = RunConfig("dev.jsonl", "sha", "retrieval", True, "ident", "")
+    done = prepare_out(out, config, fresh=False)
+    first = list(run_items(seeded_app, items[:5], "retrieval", out, done, baselines=True))
+    assert len(first) == 5
+    # a torn last line (killed mid-write) is ignored; the rerun does only the remaining items
+    with (out / "items.jsonl").open("a", encoding="utf-8") as fh:
+        fh.write('{"id": "dev-06", "retr')
+    done = prepare_out(out, config, fresh=False)
+    assert done == {i["id"] for i in items[:5]}
+    rest = list(run_items(seeded_app, items, "retrieval", out, done, baselines=True))
+    assert [r["id"] for r in rest] == [i["id"] for i in items[5:]]
+    records = read_records(out / "items.jsonl")
+    assert len(records) == len(items)
+    metrics = compute_metrics(records)
+    assert set(metrics["retrieval"]) == {"hybrid", "bm25", "dense"}
+    assert metrics["retrieval"]["hybrid"]["recall@5"] >= 0.9  # the seeds are four documents
+    assert metrics["retrieval"]["hybrid"]["n"] == sum(1 for i in items if i["type"] != "unanswerable")
+    # a different configuration in the same directory is refused, --fresh starts over
+    with pytest.raises(EvalRunError, match="different mode"):
+        prepare_out(out, RunConfig("dev.jsonl", "sha", "answer", True, "ident", "m"), fresh=False)
+    assert prepare_out(out, RunConfig("dev.jsonl", "sha", "answer", True, "ident", "m"), fresh=True) == set()
+
+
+def test_answer_run_records_citations_and_refusals(seeded_app: App, tmp_path: Path) -> None:
+    def reply(messages):  # type: ignore[no-untyped-def]
+        user = messages[-1]["content"]
+        for i in range(1, 6):
+            if f"[{i}]" in user and "98.9%" in user.split(f"[{i}]")[1][:900]:
+                return f"2019年龙岗区百人以上企业建会率达98.9%[{i}]。"
+        return "资料中未找到相关内容。"
+
+    seeded_app._llm = FakeLLM(reply)
+    items = load_set(ROOT / "eval" / "dev.jsonl", "answer")
+    first = next(i for i in items if i["id"] == "dev-01")
+    unanswerable = next(i for i in items if i["type"] == "unanswerable")
+    out = tmp_path / "run"
+    records = list(run_items(seeded_app, [first, unanswerable], "answer", out, set()))
+    ok, refused = records
+    assert ok["answer"].startswith("2019年龙岗区百人以上企业建会率达98.9%") and not ok["refused"]
+    assert ok["citations"][0]["source"] == "001_db1d55a4d02b970e.txt"
+    assert ok["verification"] == "verified" and "answer.total" in ok["timings"]
+    assert refused["refused"]
+    metrics = compute_metrics(records)
+    assert metrics["answer"]["accuracy"] == 1.0 and metrics["answer"]["refusal_accuracy"] == 1.0
+    assert metrics["answer"]["citation_precision"] == 1.0 and metrics["answer"]["number_precision"] == 1.0
+
+
+def test_cli_eval_writes_report_and_compare(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rag import cli
+    from tests.conftest import FakeEncoder
+
+    monkeypatch.setattr(cli, "make_app", lambda s: App(s, encoder=FakeEncoder(), llm=FakeLLM()))
+    runner = CliRunner()
+    out_a, out_b = tmp_path / "a", tmp_path / "b"
+    res = runner.invoke(cli.app, ["eval", str(ROOT / "eval" / "dev.jsonl"), "--mode", "retrieval", "--baseline",
+                                  "--corpus", str(SEEDS), "--out", str(out_a), "--limit", "6"])
+    assert res.exit_code == 0, res.output
+    metrics = json.loads((out_a / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["items"] == 6 and "bm25" in metrics["retrieval"]
+    page = (out_a / "report.html").read_text(encoding="utf-8")
+    assert "<svg" in page and "Worst items" in page and "recall@5" in page
+    res = runner.invoke(cli.app, ["eval", str(ROOT / "eval" / "dev.jsonl"), "--mode", "retrieval",
+                                  "--out", str(out_b), "--limit", "3"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(cli.app, ["eval", "compare", str(out_a), str(out_b)], env={"COLUMNS": "200"})
+    assert res.exit_code == 0 and "retrieval.hybrid.recall@5" in res.output
+    res = runner.invoke(cli.app, ["eval", "compare", str(out_a)])
+    assert res.exit_code != 0
+    res = runner.invoke(cli.app, ["eval", str(tmp_path / "nope.jsonl"), "--mode", "retrieval"])
+    assert res.exit_code == 1 and "no such eval set" in res.output
