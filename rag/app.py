@@ -12,7 +12,7 @@ from rag.encoders import CrossEncoderReranker, Encoder, SentenceTransformerEncod
 from rag.normalize import NORMALIZER_VERSION
 from rag.retrieve import Retriever
 from rag.settings import Settings
-from rag.store import Manifest, Store, StoreWriter
+from rag.store import AnnSpec, Manifest, Store, StoreWriter
 
 if TYPE_CHECKING:
     from rag.llm import LLM
@@ -59,7 +59,11 @@ class App:
 
     def writer(self) -> StoreWriter:
         self.close_store()
-        return StoreWriter(self.settings.store_dir, self.manifest())
+        return StoreWriter(self.settings.store_dir, self.manifest(), self.ann_spec())
+
+    def ann_spec(self) -> AnnSpec | None:
+        ix = self.settings.index
+        return AnnSpec(ix.hnsw_m, ix.hnsw_ef_construction) if ix.kind == "hnsw" else None
 
     @property
     def store(self) -> Store:
@@ -85,7 +89,8 @@ class App:
             reranker = None
             if self.settings.models.rerank:
                 reranker = CrossEncoderReranker(self.model_path(self.settings.models.rerank, "rerank"))
-            self._retriever = Retriever(self.store, self.encoder, self.settings.retrieval, reranker)
+            ef_search = self.settings.index.hnsw_ef_search if self.settings.index.kind == "hnsw" else None
+            self._retriever = Retriever(self.store, self.encoder, self.settings.retrieval, reranker, ef_search)
         return self._retriever
 
     def llm(self, which: str | None = None) -> LLM:

@@ -210,4 +210,7 @@ def resolve_model(name_or_path: str, role: str, models_dir: Path, catalog: list[
                else f"download it from {entry.source} to {path}")
         raise ModelMissingError(f"{role} model {entry.name!r} not found: expected {path}; "
                                 f"{how}. It is provided by {entry.describe()}")
+    if entry.sha256 and path.is_file() and cached_file_sha256(path) != entry.sha256:
+        raise ModelMissingError(f"{role} model {entry.name!r} at {path} is damaged (sha256 differs from models.txt); "
+                                "delete it and run scripts/setup.sh (or `rag install-models`) again")
     return path

@@ -66,11 +66,12 @@ def _run(fn: Any) -> Any:
     """Turn the library's user-facing errors into one clear line and a non-zero exit."""
     from rag.assemble import AssemblyError
     from rag.catalog import CatalogError, ModelMissingError
+    from rag.llm import LLMError
     from rag.store import StoreError
 
     try:
         return fn()
-    except (StoreError, ModelMissingError, CatalogError, AssemblyError, SettingsError) as exc:
+    except (StoreError, ModelMissingError, CatalogError, AssemblyError, SettingsError, LLMError) as exc:
         raise fail(str(exc)) from exc
 
 

@@ -33,7 +33,7 @@ def check_store(app: App, repair: bool = True) -> dict[str, Any]:
     if verdict != "ok":
         problems.append(f"SQLite integrity check: {verdict}")
 
-    with StoreWriter(path, app.manifest()) as writer:
+    with app.writer() as writer:
         store = writer.store
         assert store is not None
         conn = store.conn
@@ -75,6 +75,14 @@ def check_store(app: App, repair: bool = True) -> dict[str, Any]:
                        or orphan_chunks):
             _rebuild_indexes(app, writer, vectors, sorted(missing_vec), sorted(orphan_vec))
             repaired.append("rebuilt the vector and keyword indexes from the chunk store")
+        if writer.ann is not None and not repaired:
+            ann = store.ann
+            if ann is None or ann.ntotal != len(chunk_ids):
+                problems.append("the HNSW index is missing or out of date")
+                if repair:
+                    writer.rebuild_ann = True
+                    writer.commit(rebuilt_bm25=store.bm25())
+                    repaired.append("rebuilt the HNSW index")
         counts = store.counts()
     ok = not problems or (repair and bool(repaired) and verdict == "ok")
     return {"ok": ok, "problems": problems, "repaired": repaired, **counts}
@@ -117,7 +125,7 @@ def reindex_store(app: App) -> int:
         shutil.rmtree(tmp)
     new_settings = app.settings.model_copy(update={"store": tmp})
     step = app.settings.index.commit_every_docs
-    with StoreWriter(tmp, app.manifest()) as writer:
+    with StoreWriter(tmp, app.manifest(), app.ann_spec()) as writer:
         for start in range(0, len(docs), step):
             batch = [prepare(Document(doc_id, key, source, title, date, text, sha, doc_number), file, new_settings)
                      for doc_id, key, file, source, title, date, doc_number, sha, text in docs[start:start + step]]

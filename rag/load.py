@@ -397,6 +397,11 @@ def _records(path: Path, data: bytes, fields: RecordFields) -> Iterator[Document
         yield LoadFailure(f"{path}:{line_no + 1}", f"truncated or undecodable record file ({exc})")
 
 
+# A whole government work report is ~30k characters; a single "document" 100x larger is a dump or
+# garbage, and would take hours to embed on a laptop.
+MAX_DOCUMENT_CHARS = 3_000_000
+
+
 def load_file(path: Path, fields: RecordFields | None = None) -> Iterator[Document | LoadFailure]:
     """Documents in one file (several for record files); failures are yielded, never raised."""
     fields = fields or RecordFields()
@@ -428,6 +433,9 @@ def load_file(path: Path, fields: RecordFields | None = None) -> Iterator[Docume
             raise LoadError(f"{kind} archive with a {suffix} name; unpack it first")
         else:
             text = decode_bytes(data)
+        if len(text) > MAX_DOCUMENT_CHARS:
+            raise LoadError(f"{len(text):,} characters in one document, above the limit of {MAX_DOCUMENT_CHARS:,}; "
+                            "split the file (or write it as .jsonl records)")
         yield text_to_document(key, path.name, text, warnings)
     except LoadError as exc:
         yield LoadFailure(str(path), str(exc))

@@ -55,25 +55,31 @@ def rrf_fuse(ranked_lists: list[tuple[list[int], float]], rrf_k: int) -> list[tu
 
 class Retriever:
     def __init__(self, store: Store, encoder: Encoder, settings: RetrievalSettings,
-                 reranker: CrossEncoderReranker | None = None) -> None:
+                 reranker: CrossEncoderReranker | None = None, ef_search: int | None = None) -> None:
         self.store = store
         self.encoder = encoder
         self.settings = settings
         self.reranker = reranker
+        self.ef_search = ef_search  # set: search the store's HNSW index when it has one
 
     def dense(self, query_vec: np.ndarray, n: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
-        index = self.store.vectors
-        if index.ntotal == 0:
-            return []
-        if allowed is not None:
-            if not len(allowed):
-                return []
-            import faiss
+        import faiss
 
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))  # type: ignore[call-arg]
-            scores, ids = index.search(query_vec.reshape(1, -1), min(n, len(allowed)), params=params)
-        else:
-            scores, ids = index.search(query_vec.reshape(1, -1), min(n, index.ntotal))
+        ann = self.store.ann if self.ef_search else None
+        index = ann if ann is not None else self.store.vectors
+        if index.ntotal == 0 or (allowed is not None and not len(allowed)):
+            return []
+        kwargs: dict[str, object] = {}
+        if ann is not None:
+            kwargs["efSearch"] = max(self.ef_search or 0, n)
+        if allowed is not None:
+            kwargs["sel"] = faiss.IDSelectorBatch(allowed)
+        params: object = None
+        if kwargs:
+            params = (faiss.SearchParametersHNSW if ann is not None  # type: ignore[attr-defined]
+                      else faiss.SearchParameters)(**kwargs)
+        limit = min(n, index.ntotal if allowed is None else len(allowed))
+        scores, ids = index.search(query_vec.reshape(1, -1), limit, params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
     def search(self, query: str, k: int | None = None, filters: Filters | None = None,

@@ -50,8 +50,11 @@ class EmbedSettings(_Section):
 
 
 class IndexSettings(_Section):
-    kind: Literal["flat", "hnsw"] = "flat"
+    kind: Literal["flat", "hnsw"] = Field("flat", description="flat = exact search; hnsw = approximate, "
+                                          "faster on large stores (see README: recall trade-off)")
     hnsw_m: int = Field(32, ge=4, le=128)
+    hnsw_ef_construction: int = Field(80, ge=8, le=1024)
+    hnsw_ef_search: int = Field(96, ge=8, le=4096, description="higher = better recall, slower queries")
     commit_every_docs: int = Field(500, ge=1, description="ingest commits (and can resume) this often")
     commit_interval_s: float = Field(60.0, ge=0.0, description="...but not more often than this")
 

@@ -139,6 +139,41 @@ def new_vector_index(dim: int) -> Any:
     return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
 
 
+@dataclass(frozen=True)
+class AnnSpec:
+    """An approximate (HNSW) index kept next to the exact one, for large stores. The exact index
+    stays the source of truth: the HNSW one is derived from it at each commit."""
+
+    m: int = 32
+    ef_construction: int = 80
+
+
+def flat_vectors(index: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, vectors) of an ``IndexIDMap2`` over a flat index."""
+    ids = vector_ids(index)
+    if not len(ids):
+        return ids, np.zeros((0, index.d), dtype=np.float32)
+    inner = _faiss().downcast_index(index.index)
+    return ids, np.asarray(inner.reconstruct_n(0, inner.ntotal), dtype=np.float32)
+
+
+def build_ann(exact: Any, spec: AnnSpec, previous: Any = None, added: np.ndarray | None = None) -> Any:
+    """An HNSW index of the exact one: ``previous`` plus ``added`` ids when nothing was removed
+    (HNSW cannot delete), else rebuilt from every vector."""
+    faiss = _faiss()
+    ids, vectors = flat_vectors(exact)
+    if previous is not None and added is not None:
+        mask = np.isin(ids, added)
+        previous.add_with_ids(np.ascontiguousarray(vectors[mask]), ids[mask])
+        return previous
+    hnsw = faiss.IndexHNSWFlat(exact.d, spec.m, faiss.METRIC_INNER_PRODUCT)
+    hnsw.hnsw.efConstruction = spec.ef_construction
+    index = faiss.IndexIDMap(hnsw)
+    if len(ids):
+        index.add_with_ids(np.ascontiguousarray(vectors), ids)
+    return index
+
+
 class Store:
     """Read access to a committed store generation."""
 
@@ -159,6 +194,7 @@ class Store:
         self.meta = meta
         self.generation = int(meta.get("generation", "0"))
         self._vectors: Any = None
+        self._ann: Any = None
         self._bm25: BM25Index | None = None
 
     # -- manifest --------------------------------------------------------------------------------
@@ -217,6 +253,25 @@ class Store:
         except Exception as exc:
             raise StoreCorruptError(f"vector file {path} is damaged ({exc}); run `rag doctor --store "
                                     f"{self.path}`") from exc
+
+    def ann_file(self, generation: int | None = None) -> Path:
+        return self.path / f"ann.{self.generation if generation is None else generation}.faiss"
+
+    @property
+    def ann(self) -> Any:
+        """The HNSW index of this generation, or None (then search is exact)."""
+        if self._ann is None:
+            path = self.ann_file()
+            if self.generation == 0 or not path.exists():
+                return None
+            expected = self.meta.get("ann_size")
+            if expected is None or path.stat().st_size != int(expected):
+                return None  # stale or torn: exact search is always correct
+            try:
+                self._ann = _faiss().deserialize_index(np.fromfile(path, dtype=np.uint8))
+            except Exception:
+                return None
+        return self._ann
 
     def bm25(self, k1: float = 1.2, b: float = 0.75) -> BM25Index:
         if self._bm25 is None:
@@ -312,9 +367,11 @@ class _PendingDoc:
 class StoreWriter:
     """Exclusive writer: stage removals and additions, then ``commit()`` them atomically."""
 
-    def __init__(self, path: Path, manifest: Manifest) -> None:
+    def __init__(self, path: Path, manifest: Manifest, ann: AnnSpec | None = None) -> None:
         self.path = path
         self.manifest = manifest
+        self.ann = ann
+        self.rebuild_ann = False
         self._lock: Any = None
         self.store: Store | None = None
         self._remove: set[str] = set()
@@ -371,11 +428,11 @@ class StoreWriter:
 
     def _remove_stale_files(self) -> None:
         assert self.store is not None
-        keep = {self.store.vector_file().name, self.store.bm25_file().name,
-                self.store.vector_file(self.store.generation - 1).name,
-                self.store.bm25_file(self.store.generation - 1).name}
+        gen = self.store.generation
+        keep = {f(g).name for f in (self.store.vector_file, self.store.bm25_file, self.store.ann_file)
+                for g in (gen, gen - 1)}
         for item in self.path.iterdir():
-            if item.name.startswith(("vectors.", "bm25.")) and item.name not in keep:
+            if item.name.startswith(("vectors.", "bm25.", "ann.")) and item.name not in keep:
                 item.unlink(missing_ok=True)
 
     # -- staging -----------------------------------------------------------------------------------
@@ -474,10 +531,21 @@ class StoreWriter:
             write_atomic(vec_path, blob)
             written.append(bm_path)
             write_atomic(bm_path, new_bm25.to_bytes())
+            meta = [("generation", str(new_gen)), ("vectors_size", str(len(blob))), ("updated", str(time.time()))]
+            ann = None
+            if self.ann is not None:
+                incremental = not removed_ids and not self.rebuild_ann and store.ann is not None
+                ann = build_ann(vectors, self.ann, store.ann if incremental else None,
+                                np.asarray([i for i, _ in added], dtype=np.int64) if incremental else None)
+                ann_blob = _faiss().serialize_index(ann).tobytes()
+                ann_path = store.ann_file(new_gen)
+                written.append(ann_path)
+                write_atomic(ann_path, ann_blob)
+                meta.append(("ann_size", str(len(ann_blob))))
+            else:
+                conn.execute("DELETE FROM meta WHERE key='ann_size'")
             _fsync_dir(self.path)
-            conn.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
-                             [("generation", str(new_gen)), ("vectors_size", str(len(blob))),
-                              ("updated", str(time.time()))])
+            conn.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", meta)
             conn.execute("COMMIT")
         except BaseException as exc:
             with contextlib.suppress(sqlite3.Error):
@@ -486,6 +554,7 @@ class StoreWriter:
                 done.unlink(missing_ok=True)
                 done.with_name(done.name + ".tmp").unlink(missing_ok=True)
             store._vectors = None
+            store._ann = None
             store._bm25 = None
             if isinstance(exc, OSError):
                 raise StoreError(f"writing store {self.path} failed ({exc.strerror or exc}); the store is "
@@ -494,6 +563,11 @@ class StoreWriter:
         store.generation = new_gen
         store.meta["generation"] = str(new_gen)
         store.meta["vectors_size"] = str(len(blob))
+        store.meta.update(meta)
+        if ann is None:
+            store.meta.pop("ann_size", None)
+        store._ann = ann
+        self.rebuild_ann = False
         store._bm25 = new_bm25
         self._remove.clear()
         self._add.clear()

@@ -117,3 +117,62 @@ def test_repl_in_a_pseudo_terminal(real_env: dict[str, str], tmp_path: Path) -> 
     finally:
         child.close(force=True)
     assert (Path(real_env["RAG_HOME"]) / "chat_history").exists()
+
+
+NETWORK_GUARD = '''
+import socket
+
+def _refuse(*args, **kwargs):
+    raise OSError("network access blocked by the test's socket guard")
+
+_connect = socket.socket.connect
+
+def _guarded_connect(self, address):
+    if self.family == socket.AF_UNIX:
+        return _connect(self, address)
+    _refuse()
+
+socket.socket.connect = _guarded_connect
+socket.socket.connect_ex = lambda self, address: _refuse()
+socket.create_connection = _refuse
+socket.getaddrinfo = _refuse
+'''
+
+
+def test_ask_path_works_with_networking_blocked(real_env: dict[str, str], tmp_path: Path) -> None:
+    guard = tmp_path / "guard"
+    guard.mkdir()
+    (guard / "sitecustomize.py").write_text(NETWORK_GUARD, encoding="utf-8")
+    env = dict(real_env, PYTHONPATH=os.pathsep.join([str(guard), str(Path(__file__).resolve().parent.parent)]))
+    probe = subprocess.run([sys.executable, "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:9')"],
+                           env=env, capture_output=True, text=True, timeout=60)
+    assert probe.returncode != 0 and "blocked by the test's socket guard" in probe.stderr
+    proc = rag(env, "ask", "2019年龙岗区百人以上企业建会率达到多少？", "--json")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert not out["refused"] and "98.9" in out["answer"]
+
+
+def test_structured_summary_of_the_work_plan_with_real_small_model(real_env: dict[str, str], tmp_path: Path) -> None:
+    from rag.normalize import compact
+    from rag.schemas import SummaryRecord
+    from rag.store import Store
+    from rag.verify import number_in_passage, numbers_in
+
+    out = tmp_path / "summaries"
+    proc = rag(real_env, "summarize", str(SEEDS / "001_db1d55a4d02b970e.txt"), "--out", str(out), timeout=1200)
+    assert proc.returncode in (0, 1), proc.stderr
+    [line] = (out / "summaries.jsonl").read_text(encoding="utf-8").splitlines()
+    record = SummaryRecord.model_validate_json(line)
+    assert record.review and record.plan, record
+    assert record.doc_number == "深龙工〔2020〕8号"
+    store = Store(Path(real_env["RAG_HOME"]) / "stores" / "default")
+    chunks = {c.id: c for c in store.document_chunks(record.doc_id)}
+    source = compact("".join(c.section + c.text for c in chunks.values()))
+    for item in [*record.review, *record.plan, *record.problems]:
+        assert all(c.chunk_id in chunks for c in item.citations)
+        for text in item.model_dump(exclude={"citations"}).values():
+            for value in (text if isinstance(text, list) else [text]):
+                assert all(number_in_passage(n, source) for n in numbers_in(str(value))), value
+    md = (out / "summaries.md").read_text(encoding="utf-8")
+    assert "工作回顾" in md and "工作计划" in md

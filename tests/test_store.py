@@ -130,6 +130,44 @@ def test_filters(seeded_app: App) -> None:
     assert {h.chunk.doc_id for h in r.search(q, filters=Filters(doc_ids=[doc_id])).hits} == {doc_id}
 
 
+def test_hnsw_option_matches_exact_search_and_follows_updates(home: Path, tmp_path: Path) -> None:
+    from rag.settings import load_settings
+    from tests.conftest import FakeEncoder
+
+    exact = App(load_settings(overrides={"store": str(tmp_path / "exact")}), encoder=FakeEncoder())
+    approx = App(load_settings(overrides={"store": str(tmp_path / "hnsw"), "index": {"kind": "hnsw"}}),
+                 encoder=FakeEncoder())
+    for app in (exact, approx):
+        ingest_paths(app, [SEEDS])
+    assert approx.store.ann is not None and approx.store.ann.ntotal == approx.store.vectors.ntotal
+    assert exact.store.ann is None
+    for q in ("浙江产业工人队伍建设改革推进会", "龙岗区劳资纠纷调处", "罗湖区领导小组会议"):
+        a = [h.chunk.id for h in exact.retriever.search(q, k=3, mode="dense").hits]
+        b = [h.chunk.id for h in approx.retriever.search(q, k=3, mode="dense").hits]
+        assert a == b  # a few dozen vectors: HNSW is exact here
+    only = approx.retriever.search("产业工人", k=10, mode="dense", filters=Filters(sources=["000_*"])).hits
+    assert only and {h.chunk.source for h in only} == {"000_050fbe803fc5cea5.txt"}
+    # a removed document leaves the HNSW index too (it is rebuilt: HNSW cannot delete)
+    approx.close_store()
+    with approx.writer() as w:
+        from rag.ingest import remove_paths
+
+        remove_paths([SEEDS / "000_050fbe803fc5cea5.txt"], w)
+    approx.close_store()
+    assert approx.store.ann.ntotal == approx.store.vectors.ntotal
+    hits = approx.retriever.search("罗湖区领导小组会议", k=10, mode="dense").hits
+    assert all(h.chunk.source != "000_050fbe803fc5cea5.txt" for h in hits)
+    # a lost HNSW file is found by the doctor and rebuilt; until then search is exact
+    approx.close_store()
+    for f in approx.settings.store_dir.glob("ann.*"):
+        f.unlink()
+    assert approx.store.ann is None and approx.retriever.search("罗湖区", k=1, mode="dense").hits
+    approx.close_store()
+    result = check_store(approx, repair=True)
+    assert "rebuilt the HNSW index" in result["repaired"] and result["ok"]
+    assert approx.store.ann is not None and approx.store.ann.ntotal == approx.store.vectors.ntotal
+
+
 def test_corrupted_files_detected_and_repaired(seeded_app: App) -> None:
     store_dir = seeded_app.settings.store_dir
     gen = seeded_app.store.generation
