@@ -62,6 +62,9 @@ class LlamaCppLLM(LLM):
                 from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
 
                 kwargs["draft_model"] = LlamaPromptLookupDecoding(num_pred_tokens=self.prompt_lookup)
+                # llama-cpp-python checks drafts against the logits of every position: it needs them all
+                # (n_ctx x vocab floats: 2.5 GB for Qwen's 152k vocabulary at n_ctx 4096)
+                kwargs["logits_all"] = True
             try:
                 self._llama = Llama(model_path=str(self.path), n_ctx=self.n_ctx, n_threads=self.threads,
                                     n_threads_batch=self.threads, seed=self.seed, verbose=False,

@@ -317,7 +317,20 @@ def find_title(meta: dict[str, Any], html_title: str | None, text: str, fallback
             simple = search_form(line)
             if any(w in simple for w in _TITLE_WORDS):
                 return squeeze_cjk_spaces(line)
-    return fallback
+    return _headline(text) or fallback
+
+
+_HEADLINE_RE = re.compile(r"^([^\s。；;！？!?]{6,60})[ \t\u3000]+(?=\S)")
+
+
+def _headline(text: str) -> str | None:
+    """Scraped notices often come as one line: a headline, a space, then the body
+    (``江西：六大举措保障疫情防控期间就业稳定 2月13日，省政府办公厅…``)."""
+    first = text.lstrip().split("\n", 1)[0]
+    m = _HEADLINE_RE.match(first)
+    if m and has_cjk(m.group(1)) and len(first) > len(m.group(0)) + 20:
+        return m.group(1)
+    return None
 
 
 # --- documents -----------------------------------------------------------------------------------

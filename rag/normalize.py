@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections import Counter
 
-NORMALIZER_VERSION = "1"
+NORMALIZER_VERSION = "2"
 
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_RE = re.compile(f"[{CJK}]")

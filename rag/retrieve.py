@@ -82,6 +82,19 @@ class Retriever:
         scores, ids = index.search(query_vec.reshape(1, -1), limit, params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
+    def _per_doc_cap(self, fused: list[tuple[int, float]], depth: int) -> list[tuple[int, float]]:
+        doc_of = self.store.doc_ids([cid for cid, _ in fused])
+        taken: dict[str, int] = {}
+        out = []
+        for cid, score in fused:
+            doc = doc_of.get(cid, "")
+            if taken.get(doc, 0) < self.settings.max_per_doc:
+                taken[doc] = taken.get(doc, 0) + 1
+                out.append((cid, score))
+                if len(out) == depth:
+                    break
+        return out
+
     def search(self, query: str, k: int | None = None, filters: Filters | None = None,
                mode: Mode = "hybrid") -> SearchResult:
         s = self.settings
@@ -123,7 +136,7 @@ class Retriever:
         timings["fuse"] = time.perf_counter() - t0
 
         depth = max(k, s.rerank_candidates) if self.reranker else k
-        top = fused[:depth]
+        top = self._per_doc_cap(fused, depth) if s.max_per_doc else fused[:depth]
         records = {c.id: c for c in self.store.chunks([cid for cid, _ in top])}
         hits = [Hit(0, records[cid], score, dense_rank.get(cid), bm25_rank.get(cid))
                 for cid, score in top if cid in records]

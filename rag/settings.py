@@ -63,8 +63,12 @@ class RetrievalSettings(_Section):
     k: int = Field(5, ge=1, le=100)
     candidates: int = Field(50, ge=1, le=2000)
     dense_weight: float = Field(1.0, ge=0.0)
-    bm25_weight: float = Field(1.0, ge=0.0)
-    rrf_k: int = Field(60, ge=1)
+    # Tuned on ncp_dev (599 notices): keyword matches of names and places are the sharper signal,
+    # and a small rrf_k lets a first place in either list count (Recall@5 0.864 -> 0.884).
+    bm25_weight: float = Field(1.5, ge=0.0)
+    rrf_k: int = Field(10, ge=1)
+    max_per_doc: int = Field(0, ge=0, description="at most this many passages per document (0: no limit); "
+                             "1 helps collections of many short notices")
     bm25_k1: float = Field(1.2, gt=0.0)
     bm25_b: float = Field(0.75, ge=0.0, le=1.0)
     rerank_candidates: int = Field(20, ge=1)

@@ -308,6 +308,14 @@ class Store:
                 found[row[0]] = ChunkRecord(*row)
         return [found[i] for i in ids if i in found]
 
+    def doc_ids(self, chunk_ids: list[int]) -> dict[int, str]:
+        out: dict[int, str] = {}
+        for start in range(0, len(chunk_ids), 900):
+            part = chunk_ids[start:start + 900]
+            rows = self.conn.execute(f"SELECT id, doc_id FROM chunks WHERE id IN ({','.join('?' * len(part))})", part)
+            out.update(rows.fetchall())
+        return out
+
     def allowed_ids(self, filters: Filters) -> np.ndarray:
         clauses, args = [], []
         if filters.sources:

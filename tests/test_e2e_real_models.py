@@ -176,3 +176,41 @@ def test_structured_summary_of_the_work_plan_with_real_small_model(real_env: dic
                 assert all(number_in_passage(n, source) for n in numbers_in(str(value))), value
     md = (out / "summaries.md").read_text(encoding="utf-8")
     assert "工作回顾" in md and "工作计划" in md
+
+
+def test_answer_through_llama_cpp_openai_server(real_env: dict[str, str]) -> None:
+    """The HTTP backend against llama-cpp-python's own OpenAI-compatible server on loopback."""
+    import socket
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(SMALL), "--host", "127.0.0.1",
+                               "--port", str(port), "--n_ctx", "4096", "--n_threads", "2", "--verbose", "false"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.time() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/models", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                if server.poll() is not None or time.time() > deadline:
+                    raise AssertionError(f"server did not start: {server.stderr.read() if server.stderr else ''}")
+                time.sleep(0.5)
+        proc = rag(real_env, "ask", "2019年龙岗区百人以上企业建会率达到多少？", "--json", "--backend", "openai",
+                   "--base-url", base)
+        assert proc.returncode == 0, proc.stderr
+        out = json.loads(proc.stdout)
+        assert not out["refused"] and "98.9" in out["answer"], out
+        assert out["model"].endswith(base)
+        assert any("98.9" in c["text"] for c in out["citations"])
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    # a server that is gone is one clear error
+    proc = rag(real_env, "ask", "2019年龙岗区百人以上企业建会率达到多少？", "--backend", "openai", "--base-url", base)
+    assert proc.returncode == 1 and "cannot reach the model server" in proc.stderr
