@@ -138,11 +138,11 @@ class SyntheticPassages(Encoder):
         return self.real.encode_queries(texts)
 
 
-def bench_latency(n_articles: int, queries: int) -> None:
+def bench_latency(n_articles: int, queries: int, reuse: str = "") -> None:
     from rag.doctor import check_store
 
-    work = Path(tempfile.mkdtemp(prefix="rag-scale-lat-"))
-    data = subset(n_articles, work / "data")
+    work = Path(reuse) if reuse else Path(tempfile.mkdtemp(prefix="rag-scale-lat-"))
+    data = work / "data" / "news.jsonl" if reuse else subset(n_articles, work / "data")
     real = App(load_settings(overrides={"models": {"dir": str(MODELS)}})).encoder
     results = {}
     for kind in ("flat", "hnsw"):
@@ -150,7 +150,9 @@ def bench_latency(n_articles: int, queries: int) -> None:
                                             "index": {"kind": kind, "commit_every_docs": 20000}})
         app = App(settings, encoder=SyntheticPassages(real))
         t0 = time.perf_counter()
-        if kind == "flat":
+        if reuse:
+            pass
+        elif kind == "flat":
             with app.writer() as w:
                 ingest([data], w, settings, app.encoder)
         else:  # the same store; the doctor derives the HNSW index from the exact one
@@ -192,11 +194,12 @@ def main() -> None:
     ap.add_argument("what", choices=["embed", "latency"])
     ap.add_argument("--articles", type=int, default=None)
     ap.add_argument("--queries", type=int, default=300)
+    ap.add_argument("--reuse", default="", help="time queries on a store an earlier `latency` run built")
     args = ap.parse_args()
     if args.what == "embed":
         bench_embed(args.articles or 2000)
     else:
-        bench_latency(args.articles or 0, args.queries)
+        bench_latency(args.articles or 0, args.queries, args.reuse)
 
 
 if __name__ == "__main__":

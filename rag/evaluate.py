@@ -104,7 +104,7 @@ def answer_record(app: App, item: dict[str, Any], llm_name: str | None) -> dict[
         "citations": [{"n": c["n"], "source": c["source"], "section": c["section"], "text": c["text"]}
                       for c in r.citations()],
         "verification": r.verification.outcome if r.verification else None,
-        "warnings": r.warnings,
+        "warnings": r.warnings, "draft": r.draft,
         "answer_timings": r.timings,
     }
 

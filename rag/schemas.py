@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 class ReviewDraft(BaseModel):
     item: str = Field(max_length=120, description="做了什么")
-    figures: list[str] = Field(max_length=6, description="数字指标，原文照抄，如 98.9%、2346宗")
+    figures: list[str] = Field(max_length=6, description="数字指标，原文照抄")
     cite: int = Field(description="依据的资料编号")
 
 

@@ -57,6 +57,7 @@ GROUP_MAX_TOKENS = 700
 BRIEF_MAX_TOKENS = 320
 ATTEMPTS = 2
 MIN_SUPPORT = 0.15
+LIST_SUPPORT = 0.5  # a figure, measure or target is (nearly) copied from its passage, not paraphrased
 _NUMBER_UNIT_RE = re.compile(r"(\d+(?:\.\d+)?)(万|亿|%|宗|份|人次|人|个|项|家|元|场|次|条|所|名)")  # below this an item shares almost no wording with any passage: invented
 
 
@@ -178,6 +179,9 @@ class Checker:
     def cite(self, chunk: ChunkRecord) -> Citation:
         return Citation(chunk_id=chunk.id, section=chunk.section, source=chunk.source)
 
+    def cited_text(self, cited: list[ChunkRecord]) -> str:
+        return "".join(c.section + c.text for c in cited)
+
     def has(self, number: str, chunk: ChunkRecord) -> bool:
         return figure_in(number, self._units.get(number), self.text(chunk))
 
@@ -212,10 +216,12 @@ class Checker:
             value = to_simplified(value.strip())
             if not value:
                 continue
-            if self.numbers_ok(value, cited, label):
-                kept.append(value)
-            else:
+            if not self.numbers_ok(value, cited, label):
                 self.report.dropped.append(f"{label}: {value!r} has a figure the document does not contain")
+            elif compact(value) not in self.doc_compact and support(value, self.cited_text(cited)) < LIST_SUPPORT:
+                self.report.dropped.append(f"{label}: {value!r} is not in the cited passages")
+            else:
+                kept.append(value)
         return kept
 
     def numbers_ok(self, text: str, cited: list[ChunkRecord], label: str) -> bool:

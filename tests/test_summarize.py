@@ -196,3 +196,22 @@ def test_killed_batch_resumes_without_redoing_documents(home: Path, tmp_path: Pa
     assert report["skipped"] == len(written) and report["new"] == 4 - len(written)
     ids = [json.loads(x)["doc_id"] for x in jsonl.read_text(encoding="utf-8").splitlines()]
     assert len(ids) == len(set(ids)) == 4
+
+
+def test_parallel_workers_write_every_document_once(work_plan_app: App, tmp_path: Path) -> None:
+    import threading
+
+    seen_threads: set[int] = set()
+
+    def reply(messages: list[dict[str, str]]) -> str:
+        seen_threads.add(threading.get_ident())
+        time.sleep(0.01)
+        return scripted(messages)
+
+    app = work_plan_app
+    app._llm = FakeLLM(reply)
+    docs = app.store.documents()
+    result = summarize_batch(app, docs, "work-plan", "structured", tmp_path / "out", workers=3)
+    assert result.new == len(docs) == 4 and len(seen_threads) > 1
+    ids = [json.loads(x)["doc_id"] for x in result.out_jsonl.read_text(encoding="utf-8").splitlines()]
+    assert sorted(ids) == sorted(d["doc_id"] for d in docs)
