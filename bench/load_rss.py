@@ -3,8 +3,8 @@ and of one `rag chat` REPL over 100 questions; growth after warm-up must stay un
 
 usage: python -m bench.load_rss eval [--questions 1000]
        python -m bench.load_rss repl [--questions 100] [--model small]
-The eval run uses the ncp_policies store built by bench.retrieval (RAG_BENCH_HOME, default
-/tmp/rag-bench); the REPL run uses the seed corpus in a temp store.
+The eval run needs a store of ../shared/corpus/ncp_policies (--store, built with `rag ingest`);
+the REPL run uses the seed corpus in a temp store.
 """
 
 from __future__ import annotations
@@ -34,12 +34,11 @@ def questions(n: int, path: Path) -> list[dict[str, object]]:
     return [{**base[i % len(base)], "id": f"load-{i:04d}"} for i in range(n)]
 
 
-def bench_eval(n: int) -> None:
+def bench_eval(n: int, store: Path) -> None:
     work = Path(tempfile.mkdtemp(prefix="rag-load-"))
     items = questions(n, ROOT.parent / "shared/eval/ncp_dev.jsonl")
     set_file = work / "load.jsonl"
     set_file.write_text("\n".join(json.dumps(i, ensure_ascii=False) for i in items), encoding="utf-8")
-    store = Path(os.environ.get("RAG_BENCH_HOME", "/tmp/rag-bench")) / "ncp_policies" / "stores" / "default"
     env = {**os.environ, "RAG_STORE": str(store), "RAG_MODELS__DIR": str(MODELS)}
     out = work / "run"
     proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "eval", str(set_file), "--mode", "retrieval",
@@ -96,9 +95,12 @@ def main() -> None:
     ap.add_argument("what", choices=["eval", "repl"])
     ap.add_argument("--questions", type=int, default=0)
     ap.add_argument("--model", default="small")
+    ap.add_argument("--store", default="", help="eval: a store holding ncp_policies")
     args = ap.parse_args()
     if args.what == "eval":
-        bench_eval(args.questions or 1000)
+        if not args.store:
+            raise SystemExit("--store DIR: a store of ../shared/corpus/ncp_policies (rag ingest … --store DIR)")
+        bench_eval(args.questions or 1000, Path(args.store))
     else:
         bench_repl(args.questions or 100, args.model)
 

@@ -202,3 +202,18 @@ def test_cli_eval_writes_report_and_compare(home: Path, tmp_path: Path, monkeypa
     assert res.exit_code != 0
     res = runner.invoke(cli.app, ["eval", str(tmp_path / "nope.jsonl"), "--mode", "retrieval"])
     assert res.exit_code == 1 and "no such eval set" in res.output
+
+
+def test_summary_mode_records_and_metrics(fake_app: App, tmp_path: Path) -> None:
+    sset = tmp_path / "sum.jsonl"
+    sset.write_text(json.dumps({"id": "s1", "title": "运动会开幕", "text": "第十六届运动会于7月28日开幕，3933名运动员参赛。",
+                                "summary": "第十六届运动会7月28日开幕，3933名运动员参赛。"}, ensure_ascii=False) + "\n",
+                    encoding="utf-8")
+    fake_app._llm = FakeLLM("第十六届运动会于7月28日开幕，3933名运动员参赛。共有5000名观众。")
+    items = load_set(sset, "summary")
+    [record] = list(run_items(fake_app, items, "summary", tmp_path / "run", set()))
+    assert record["summary"] == "第十六届运动会于7月28日开幕，3933名运动员参赛。"  # the invented 5000 is cut
+    metrics = compute_metrics([record])
+    assert metrics["summary"]["number_precision"] == 1.0
+    assert metrics["summary"]["rouge_l"] == pytest.approx(m.rouge_l(record["summary"], record["reference"]))
+    assert 0.9 < metrics["summary"]["rouge_l"] <= 1.0
