@@ -37,10 +37,10 @@ def main() -> None:
     models = Path(os.environ.get("RAG_HOME", Path.home() / ".rag")) / "models"
     env = {**os.environ, "RAG_HOME": str(home), "RAG_MODELS__DIR": str(models),
            # commit often so kills land before, during and after commits
-           "RAG_INDEX__COMMIT_EVERY_DOCS": "40", "RAG_INDEX__COMMIT_INTERVAL_S": "5"}
+           "RAG_INDEX__COMMIT_EVERY_DOCS": "10", "RAG_INDEX__COMMIT_INTERVAL_S": "0"}
     failures = 0
     for run in range(1, args.runs + 1):
-        delay = rng.uniform(1.0, args.max_delay)
+        delay = rng.uniform(min(8.0, args.max_delay), args.max_delay)
         proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "ingest", args.corpus, "--json"], env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(delay)

@@ -108,6 +108,7 @@ class BM25Index:
             self._df = np.diff(self._csc.indptr).astype(np.float32)
             self._dl = np.asarray(self.matrix.sum(axis=1)).reshape(-1).astype(np.float32)
             self._avgdl = float(self._dl.mean()) if len(self._dl) else 1.0
+            self._norm = (self.k1 * (1 - self.b + self.b * self._dl / self._avgdl)).astype(np.float32)
         return self._csc
 
     def df(self, token: str) -> float:
@@ -133,12 +134,13 @@ class BM25Index:
             rows, tf = csc.indices[start:end], csc.data[start:end]
             df = self._df[col]
             idf = np.log1p((n - df + 0.5) / (df + 0.5))
-            norm = self.k1 * (1 - self.b + self.b * self._dl[rows] / self._avgdl)
-            scores[rows] += idf * tf * (self.k1 + 1) / (tf + norm)
+            scores[rows] += (idf * (self.k1 + 1)) * tf / (tf + self._norm[rows])
         if allowed is not None:
             scores[~allowed] = 0.0
         nonzero = np.flatnonzero(scores > 0)
         if not len(nonzero):
             return []
-        top = nonzero[np.argsort(-scores[nonzero], kind="stable")[:k]]
+        if len(nonzero) > k:
+            nonzero = nonzero[np.argpartition(-scores[nonzero], k - 1)[:k]]
+        top = nonzero[np.lexsort((nonzero, -scores[nonzero]))]
         return [(int(self.row_ids[i]), float(scores[i])) for i in top]
