@@ -90,6 +90,15 @@ class ProblemItem(BaseModel):
     citations: list[Citation] = Field(min_length=1)
 
 
+class FigureItem(BaseModel):
+    """A clause of the original text that states figures, found by code (not by the model)."""
+
+    kind: str
+    text: str
+    figures: list[str]
+    citations: list[Citation] = Field(min_length=1)
+
+
 class NewsItem(BaseModel):
     event: str
     time: str
@@ -117,6 +126,7 @@ class SummaryRecord(BaseModel):
     review: list[ReviewItem] = Field(default_factory=list)
     plan: list[PlanItem] = Field(default_factory=list)
     problems: list[ProblemItem] = Field(default_factory=list)
+    figures: list[FigureItem] = Field(default_factory=list)
     news: list[NewsItem] = Field(default_factory=list)
     custom: list[dict[str, Any]] = Field(default_factory=list)
     brief: str | None = None

@@ -176,6 +176,7 @@ def test_structured_summary_of_the_work_plan_with_real_small_model(real_env: dic
         for text in item.model_dump(exclude={"citations"}).values():
             for value in (text if isinstance(text, list) else [text]):
                 assert all(number_in_passage(n, source) for n in numbers_in(str(value))), value
+    assert {"98.9%", "2346宗", "357份"} <= {f for item in record.figures for f in item.figures}
     md = (out / "summaries.md").read_text(encoding="utf-8")
     assert "工作回顾" in md and "工作计划" in md
 

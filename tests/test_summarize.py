@@ -99,6 +99,13 @@ def test_items_are_verified_against_their_chunks(work_plan_app: App) -> None:
     assert any("99.9%" in d for d in v.dropped) and any("names no passage" in c for c in v.corrected)
     assert any("火星工会委员会" in c for c in v.corrected)
     assert not record.errors
+    # every figure-bearing clause is harvested verbatim by code, cited to the chunk that holds it
+    harvested = {f: item for item in record.figures for f in item.figures}
+    for figure in ("98.9%", "2346宗", "1.8亿元", "357份", "27.9万人"):
+        item = harvested[figure]
+        source_text = by_id[item.citations[0].chunk_id].text
+        assert figure in item.text.replace(" ", "")
+        assert all(part.rstrip("，,、") in source_text for part in item.text.split("…") if part)
     SummaryRecord.model_validate_json(record.model_dump_json())
 
 
