@@ -395,7 +395,8 @@ MAX_CLAUSE_CHARS = 160
 def _figure_parts(clause: str) -> str:
     """A long clause cut to its comma-separated parts that carry a figure, gaps shown as "…"."""
     parts = re.split(r"(?<=[，,、])", clause)
-    out, gap = [], False
+    out: list[str] = []
+    gap = False
     for part in parts:
         if _NUMBER_UNIT_RE.search(compact(part)):
             out.append(("…" if gap or (not out and part is not parts[0]) else "") + part)
