@@ -83,7 +83,7 @@ def bench_repl(n: int, model: str) -> None:
 
 
 def report(samples: list[tuple[int, float]], warm: int, label: str, n: int) -> None:
-    after_warm = [mb for done, mb in samples if done >= warm]
+    after_warm = [mb for done, mb in samples if done >= warm and mb > 0]  # 0: sampled as the process exited
     start, end, peak = after_warm[0], after_warm[-1], max(after_warm)
     print(json.dumps({"bench": label, "questions": n, "rss_mb_after_warmup": round(start, 1),
                       "rss_mb_end": round(end, 1), "rss_mb_peak": round(peak, 1),
