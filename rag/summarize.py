@@ -56,6 +56,8 @@ SCHEMAS = ("work-plan", "news")
 GROUP_CHARS = 1500
 GROUP_MAX_TOKENS = 700
 BRIEF_MAX_TOKENS = 320
+BRIEF_MAX_CHARS = 300
+_ECHO_RE = re.compile(r"^(?:摘要[:：]|标题[:：][^\n]*?(?=正文[:：]|\n)|正文[:：]|文章(?:标题|内容)[:：])\s*")
 ATTEMPTS = 2
 MIN_SUPPORT = 0.15
 LIST_SUPPORT = 0.5  # a figure, measure or target is (nearly) copied from its passage, not paraphrased
@@ -448,13 +450,19 @@ def brief_summary(llm: LLM, text: str, title: str, gen: GenerationSettings) -> s
         text = "\n".join(brief_summary(llm, part, title, gen) for part in parts)
     user = prompt("summary_brief").format(title=title or "（无）", text=text)
     draft = to_simplified(llm.complete(_messages(user), BRIEF_MAX_TOKENS, gen.temperature)).strip()
+    # small models sometimes echo the prompt's labels and the article before summarizing
+    for _ in range(3):
+        draft = _ECHO_RE.sub("", draft)
     source = compact(title + text)
     kept = []
     for sentence in split_answer(draft):
         units = units_of(sentence)
         if all(figure_in(n, units.get(n), source) for n in numbers_in(sentence)):
             kept.append(sentence)
-    return re.sub(r"\s*\n\s*", "", "".join(kept)).strip()
+    summary = re.sub(r"\s*\n\s*", "", "".join(kept)).strip()
+    while len(summary) > BRIEF_MAX_CHARS and len(split_answer(summary)) > 1:  # whole sentences only
+        summary = "".join(split_answer(summary)[:-1])
+    return summary
 
 
 def brief_record(llm: LLM, doc: dict[str, Any], text: str, gen: GenerationSettings) -> SummaryRecord:

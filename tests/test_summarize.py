@@ -222,3 +222,13 @@ def test_parallel_workers_write_every_document_once(work_plan_app: App, tmp_path
     assert result.new == len(docs) == 4 and len(seen_threads) > 1
     ids = [json.loads(x)["doc_id"] for x in result.out_jsonl.read_text(encoding="utf-8").splitlines()]
     assert sorted(ids) == sorted(d["doc_id"] for d in docs)
+
+
+def test_brief_style_strips_an_echoed_prompt_and_keeps_whole_sentences(work_plan_app: App, tmp_path: Path) -> None:
+    app = work_plan_app
+    long_tail = "工会工作成绩显著。" * 40
+    app._llm = FakeLLM("标题：龙岗区总结正文：龙岗区百人以上企业建会率达98.9%。" + long_tail)
+    doc = _doc(app, WORK_PLAN)
+    [record] = summarize_batch(app, [doc], "work-plan", "brief", tmp_path / "out").records
+    assert record.brief is not None and record.brief.startswith("龙岗区百人以上企业建会率达98.9%。")
+    assert len(record.brief) <= 300 and record.brief.endswith("。")
