@@ -392,6 +392,18 @@ def summarize(
         raise typer.Exit(1)
 
 
+def _ingest_first(rag_app: Any, s: Settings, paths: list[Path]) -> None:
+    """Bring the store up to date with these files before a batch job (a no-op when it is)."""
+    from rag.ingest import ingest as run_ingest
+
+    with rag_app.writer() as writer:
+        report = run_ingest(paths, writer, s, rag_app.encoder)
+    for f in report.failures:
+        err.print(f"[red]failed[/] {f.path}: {f.reason}", highlight=False, soft_wrap=True)
+    err.print(f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
+              f"{report.failed} failed", highlight=False)
+
+
 def _summarize(rag_app: Any, s: Settings, paths: list[Path], schema: Any, style: Any, out: Path, workers: int,
                fresh: bool, model: str | None) -> Any:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -399,15 +411,10 @@ def _summarize(rag_app: Any, s: Settings, paths: list[Path], schema: Any, style:
     from rag.summarize import summarize_batch
 
     if paths:
-        from rag.ingest import ingest as run_ingest
-
         missing = [p for p in paths if not p.exists()]
         if missing:
             raise fail(f"{missing[0]}: no such file or folder")
-        with rag_app.writer() as writer:
-            report = run_ingest(paths, writer, s, rag_app.encoder)
-        for f in report.failures:
-            err.print(f"[red]failed[/] {f.path}: {f.reason}", highlight=False, soft_wrap=True)
+        _ingest_first(rag_app, s, paths)
         roots = [p.resolve() for p in paths]
         docs = [d for d in rag_app.store.documents()
                 if any(Path(d["file"]) == r or r in Path(d["file"]).parents for r in roots)]
@@ -487,12 +494,7 @@ def _eval(rag_app: Any, s: Settings, set_path: Path, mode: Any, out_dir: Path, l
     if limit:
         items = items[:limit]
     if corpus:
-        from rag.ingest import ingest as run_ingest
-
-        with rag_app.writer() as writer:
-            report = run_ingest(corpus, writer, s, rag_app.encoder)
-        err.print(f"corpus: {report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
-                  f"{report.failed} failed", highlight=False)
+        _ingest_first(rag_app, s, corpus)
     identity = "" if mode == "summary" else rag_app.manifest().identity
     model_name = "" if mode == "retrieval" else rag_app.llm(model).name
     config = RunConfig(str(set_path), file_sha256(set_path), mode, baseline, identity, model_name)

@@ -10,6 +10,7 @@ contain it), and named bodies must be verbatim. Groups are merged into one recor
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import time
@@ -146,6 +147,12 @@ def _json_validator(text: str) -> Any:
     return value
 
 
+@functools.lru_cache(maxsize=4096)
+def _compact_cached(text: str) -> str:
+    """Each group's checker compares against the whole document: convert each chunk once."""
+    return compact(text)
+
+
 def units_of(text: str) -> dict[str, str]:
     """The unit written after each number of a text: {"100": "万"} for "会员100万"."""
     return {m.group(1): m.group(2) for m in _NUMBER_UNIT_RE.finditer(compact(text))}
@@ -168,16 +175,13 @@ class Checker:
     document: list[ChunkRecord]
     report: VerificationReport
     doc_compact: str = ""
-    _compact: dict[int, str] = field(default_factory=dict)
     _units: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.doc_compact = "".join(self.text(c) for c in self.document)
 
     def text(self, chunk: ChunkRecord) -> str:
-        if chunk.id not in self._compact:
-            self._compact[chunk.id] = compact(chunk.section + chunk.text)
-        return self._compact[chunk.id]
+        return _compact_cached(chunk.section + chunk.text)
 
     def cite(self, chunk: ChunkRecord) -> Citation:
         return Citation(chunk_id=chunk.id, section=chunk.section, source=chunk.source)
@@ -524,24 +528,16 @@ def summarize_batch(app: App, docs: list[dict[str, Any]], schema: str | dict[str
         return summarize_document(llm, doc, chunks, schema, gen)
 
     new = 0
-    with jsonl.open("a", encoding="utf-8") as fh:
-        if workers > 1:
-            # Parallel requests only help an HTTP backend. The store is read here, up front: its
-            # SQLite connection belongs to this thread.
-            with ThreadPoolExecutor(workers) as pool:
-                results: Iterable[SummaryRecord] = pool.map(work, [load(d) for d in todo])
-                for record in results:
-                    append_record(fh, record.model_dump())
-                    new += 1
-                    if on_done:
-                        on_done(record)
-        else:
-            for doc in todo:
-                record = work(load(doc))
-                append_record(fh, record.model_dump())
-                new += 1
-                if on_done:
-                    on_done(record)
+    with jsonl.open("a", encoding="utf-8") as fh, ThreadPoolExecutor(max(workers, 1)) as pool:
+        # Parallel requests only help an HTTP backend. With workers, the store is read here, up
+        # front: its SQLite connection belongs to this thread.
+        results: Iterable[SummaryRecord] = (pool.map(work, [load(d) for d in todo]) if workers > 1
+                                            else (work(load(d)) for d in todo))
+        for record in results:
+            append_record(fh, record.model_dump())
+            new += 1
+            if on_done:
+                on_done(record)
     wanted = {d["doc_id"] for d in docs}
     records = [SummaryRecord.model_validate(r) for r in read_records(jsonl) if r.get("doc_id") in wanted]
     md = out / "summaries.md"
