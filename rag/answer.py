@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from rag.normalize import compact, has_cjk, to_simplified
-from rag.prompting import PromptPassage, build_qa_prompt, focus, prompt, refusal_text
+from rag.prompting import PromptPassage, build_qa_prompt, focus, passage_heading, prompt, refusal_text
 from rag.retrieve import Hit
 from rag.store import Filters
 from rag.verify import Verification, latin_ratio, number_in_passage, numbers_in, verify_answer
@@ -156,7 +156,8 @@ def answer_question(app: App, question: str, k: int | None = None, filters: Filt
     llm = app.llm(llm_name) if llm_name else app.llm()
     gen = settings.generation
     budget = llm.n_ctx - gen.max_tokens - 32
-    passages = [PromptPassage(i, h.chunk.source, h.chunk.section, focus(h.chunk.text, question, gen.passage_chars))
+    headings = [passage_heading(h.chunk.title, h.chunk.doc_number, h.chunk.section, h.chunk.source) for h in hits]
+    passages = [PromptPassage(i, h.chunk.source, headings[i - 1], focus(h.chunk.text, question, gen.passage_chars))
                 for i, h in enumerate(hits, 1)]
     built = build_qa_prompt(question, passages, llm.count_tokens, budget)
     if built.dropped or built.trimmed:
@@ -185,7 +186,7 @@ def answer_question(app: App, question: str, k: int | None = None, filters: Filt
     draft_simplified = to_simplified(draft)
 
     # Claims are checked against each whole passage the model was shown (with its section line).
-    shown = [PromptPassage(p.n, p.source, p.section, hits[p.n - 1].chunk.text).render() for p in built.passages]
+    shown = [PromptPassage(p.n, p.source, headings[p.n - 1], hits[p.n - 1].chunk.text).render() for p in built.passages]
     if is_refusal(draft_simplified):
         timings["total"] = time.perf_counter() - t_start
         return AnswerResult(question, refusal, True, hits, [], None, warnings, timings, draft, llm.name)

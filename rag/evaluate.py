@@ -231,6 +231,14 @@ def summary_numbers(record: dict[str, Any]) -> tuple[int, int]:
     return sum(number_in_passage(n, source) for n in found), len(found)
 
 
+def answer_prose(record: dict[str, Any]) -> str:
+    """The answer without its [n] markers, whose digits would count as text."""
+    return strip_citations(record.get("answer", ""))
+
+
+GOLD_COVERED = 0.8  # an answer holding >= 80% of the gold answer's characters, in order, counts as covering it
+
+
 def _answer_metrics(records: list[dict[str, Any]]) -> dict[str, Any]:
     answerable = [r for r in records if r.get("type") != "unanswerable"]
     unanswerable = [r for r in records if r.get("type") == "unanswerable"]
@@ -241,11 +249,14 @@ def _answer_metrics(records: list[dict[str, Any]]) -> dict[str, Any]:
     good = sum(citation_is_correct(c, r) for c, r in citations)
     recalled = sum(any(citation_is_correct(c, r) for c in r.get("citations", [])) for r in answerable)
     nums = [answer_numbers(r) for r in records]
+    recalls = [0.0 if r.get("refused") else m.gold_recall(answer_prose(r), r["gold_answer"]) for r in with_gold]
     return {
         "answerable": len(answerable), "unanswerable": len(unanswerable), "gradable": len(gradable),
         "accuracy": m.ratio(len(correct), len(gradable)),
-        "token_f1": m.mean(m.token_f1(r.get("answer", ""), r["gold_answer"]) for r in with_gold),
-        "rouge_l": m.mean(m.rouge_l(r.get("answer", ""), r["gold_answer"]) for r in with_gold),
+        "token_f1": m.mean(m.token_f1(answer_prose(r), r["gold_answer"]) for r in with_gold),
+        "rouge_l": m.mean(m.rouge_l(answer_prose(r), r["gold_answer"]) for r in with_gold),
+        "gold_recall": m.mean(recalls),
+        f"gold_covered@{GOLD_COVERED}": m.ratio(sum(x >= GOLD_COVERED for x in recalls), len(recalls)),
         "citation_precision": m.ratio(good, len(citations)),
         "citation_recall": m.ratio(recalled, len(answerable)),
         "number_precision": m.ratio(sum(a for a, _ in nums), sum(b for _, b in nums)),

@@ -64,16 +64,28 @@ def lcs_length(a: str, b: str) -> int:
     return prev[-1]
 
 
-def rouge_l(candidate: str, reference: str) -> float:
-    """Character-level ROUGE-L F1 on the normal form without punctuation."""
+def _lcs_precision_recall(candidate: str, reference: str) -> tuple[float, float]:
     c, r = _bare(candidate), _bare(reference)
     if not c or not r:
-        return float(c == r)
+        return float(c == r), float(c == r)
     lcs = lcs_length(c, r)
-    if lcs == 0:
+    return lcs / len(c), lcs / len(r)
+
+
+def rouge_l(candidate: str, reference: str) -> float:
+    """Character-level ROUGE-L F1 on the normal form without punctuation."""
+    precision, recall = _lcs_precision_recall(candidate, reference)
+    if precision == 0 or recall == 0:
         return 0.0
-    precision, recall = lcs / len(c), lcs / len(r)
     return 2 * precision * recall / (precision + recall)
+
+
+def gold_recall(answer: str, gold: str) -> float:
+    """Share of the gold answer's characters the answer contains in order (LCS / len(gold)).
+
+    Unlike ROUGE-L it does not penalize an answer for quoting more of the passage than the gold
+    answer does; for sets whose items carry no ``must_include``."""
+    return _lcs_precision_recall(answer, gold)[1]
 
 
 def first_gold_rank(ranked_sources: Sequence[str], gold: Iterable[str]) -> int | None:

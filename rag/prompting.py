@@ -37,6 +37,19 @@ class PromptPassage:
             f"[{self.n}] \n", f"[{self.n}]\n")
 
 
+def passage_heading(title: str, doc_number: str | None, section: str, source: str) -> str:
+    """What a passage is from: the document's title and 文号, then its section. Small models answer
+    "which notice / 发文字号" questions from this line, and the checker accepts figures in it."""
+    parts = []
+    if title and title != Path(source).stem:
+        parts.append(f"《{title[:HEADING_TITLE_CHARS].strip('《》')}》")
+    if doc_number:
+        parts.append(f"（{doc_number}）" if parts else doc_number)
+    head = "".join(parts)
+    return " > ".join(p for p in (head, section) if p)
+
+
+HEADING_TITLE_CHARS = 40
 _SENTENCE_RE = re.compile(r"[^。！？；!?;\n]*(?:[。！？；!?;]+[”’」』）)]*|\n|$)")
 
 

@@ -78,6 +78,7 @@ class ChunkRecord:
     title: str
     date: str | None
     key: str
+    doc_number: str | None = None
 
 
 @dataclass
@@ -303,7 +304,7 @@ class Store:
             marks = ",".join("?" * len(part))
             rows = self.conn.execute(
                 "SELECT c.id, c.doc_id, c.ordinal, c.text, c.search_text, c.section, c.kind, d.source, d.title,"
-                f" d.date, d.key FROM chunks c JOIN documents d USING(doc_id) WHERE c.id IN ({marks})", part)
+                f" d.date, d.key, d.doc_number FROM chunks c JOIN documents d USING(doc_id) WHERE c.id IN ({marks})", part)
             for row in rows:
                 found[row[0]] = ChunkRecord(*row)
         return [found[i] for i in ids if i in found]

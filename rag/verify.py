@@ -5,7 +5,8 @@
   sentence is re-cited to a passage that has it, or flagged;
 - each sentence's support in its cited passages is scored by character-bigram overlap; unsupported
   sentences are re-cited when another passage supports them, else flagged;
-- a sentence with unsupported numbers *and* low support is dropped (it is most likely invented).
+- a sentence with unsupported numbers *and* low support is dropped (it is most likely invented), and
+  so is one with a date (month and day) that no passage contains.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ _NUM_RE = re.compile(r"\d+(?:[.,]\d+)*")
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
               "九": 9}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+# "7月19" is one figure: checked digit by digit, "10月19-20日" would pass against "7月19-20日"
+_DATE_RE = re.compile(r"(?<![\d.])(\d{1,2})月(\d{1,2})(?![\d.])")
+_DATE_RANGE = "[-—–~～至到]"
 _CN_NUM_RE = re.compile(f"[零〇一二两三四五六七八九十百千]{{2,}}(?=[{_UNITS}])|[两三四五六七八九十]+(?=[{_UNITS}])")
 SUPPORT_THRESHOLD = 0.5
 DROP_THRESHOLD = 0.25
@@ -70,7 +74,9 @@ def cn_to_int(text: str) -> int | None:
 def numbers_in(text: str) -> list[str]:
     """Numbers a reader would check: digit runs (normalized) and Chinese numerals before a unit."""
     simple = compact(text)
-    found = [m.group(0).replace(",", "") for m in _NUM_RE.finditer(simple)]
+    found = [f"date:{m.group(1)}月{m.group(2)}" for m in _DATE_RE.finditer(simple)]
+    simple = _DATE_RE.sub("月", simple)
+    found += [m.group(0).replace(",", "") for m in _NUM_RE.finditer(simple)]
     for m in _CN_NUM_RE.finditer(simple):
         value = cn_to_int(m.group(0))
         if value is not None:
@@ -79,6 +85,8 @@ def numbers_in(text: str) -> list[str]:
 
 
 def number_in_passage(number: str, passage_compact: str) -> bool:
+    if number.startswith("date:"):
+        return _date_in(number[5:], passage_compact)
     if number.startswith("cn:"):
         _, word, value = number.split(":")
         return word in passage_compact or re.search(rf"(?<![\d.]){value}(?![\d])", passage_compact) is not None
@@ -89,6 +97,17 @@ def number_in_passage(number: str, passage_compact: str) -> bool:
     if "." not in number and len(value) <= 2:  # small counts may be written as Chinese numerals
         from_cn = {str(cn_to_int(m.group(0))) for m in re.finditer("[一二两三四五六七八九十]+", passage_compact)}
         return number in from_cn
+    return False
+
+
+def _date_in(date: str, passage_compact: str) -> bool:
+    """"7月19" occurs as such, or inside a range such as "7月18-20日" / "7月18日至20日"."""
+    month, day = (int(x) for x in date.split("月"))
+    for m in re.finditer(rf"(?<![\d.])0?{month}月(\d{{1,2}})(?:日|号)?(?:{_DATE_RANGE}(\d{{1,2}}))?", passage_compact):
+        first = int(m.group(1))
+        last = int(m.group(2)) if m.group(2) else first
+        if first <= day <= last:
+            return True
     return False
 
 
@@ -180,7 +199,12 @@ def verify_answer(answer: str, passages: list[str]) -> Verification:
                     score = best_score
                     status = "corrected"
                     notes.append(f"cited [{best_i}], the passage that supports it")
-        if missing and score < SUPPORT_THRESHOLD:
+        invented = [n for n in missing if n.startswith("date:")
+                    and not any(number_in_passage(n, p) for p in compact_passages)]
+        if invented:
+            status = "dropped"
+            notes.append(f"dropped: date {', '.join(_show(n) for n in invented)} is in no passage")
+        elif missing and score < SUPPORT_THRESHOLD:
             status = "dropped"
             notes.append(f"dropped: {', '.join(_show(n) for n in missing)} not in any passage")
         elif score < DROP_THRESHOLD:
@@ -224,7 +248,7 @@ def _cover(numbers: list[str], candidates: list[int], compact_passages: list[str
 
 
 def _show(number: str) -> str:
-    return number.split(":")[1] if number.startswith("cn:") else number
+    return number.split(":")[1] if ":" in number else number
 
 
 def latin_ratio(text: str) -> float:

@@ -43,6 +43,16 @@ def test_rouge_l_by_hand() -> None:
     assert m.rouge_l("", "甲") == 0.0
 
 
+def test_gold_recall_by_hand() -> None:
+    # gold 免收2月份房租 (7 characters after normalization) inside a longer answer: recall 1, ROUGE-L lower
+    answer = "不裁员的，免收２月份房租。"
+    assert m.gold_recall(answer, "免收2月份房租") == pytest.approx(1.0)
+    assert m.rouge_l(answer, "免收2月份房租") == pytest.approx(2 * (7 / 11) / (7 / 11 + 1))
+    # gold 优先审单优先查验优先放行 (12), the answer has 优先审单…优先放行 in order: LCS 8 -> 8/12
+    assert m.gold_recall("设置优先审单、优先放行", "优先审单、优先查验、优先放行") == pytest.approx(8 / 12)
+    assert m.gold_recall("", "甲") == 0.0
+
+
 def test_token_f1_by_hand() -> None:
     pred, gold = ["建会率", "达到", "98.9%"], ["建会率", "98.9%", "超额", "完成"]
     # common 2; P = 2/3, R = 2/4 -> F = 2*(2/3)*(1/2)/(2/3+1/2) = 4/7

@@ -1,5 +1,6 @@
 """Verification on crafted answers: wrong citation numbers, invented numbers, drift, support."""
 
+from rag.normalize import compact as compact_text
 from rag.verify import cn_to_int, number_in_passage, numbers_in, support, verify_answer
 
 P1 = "全年完成 2346 宗劳资纠纷调处工作，为职工争取各类经济利益 1.8 亿元。"
@@ -70,3 +71,25 @@ def test_unsupported_claims_flagged_or_dropped() -> None:
 def test_traditional_answer_converted() -> None:
     v = verify_answer("全年完成2346宗勞資糾紛調處工作[1]。", [P1])
     assert "劳资纠纷" in v.answer
+
+
+MEETING = "7月19-20日，深化新时代浙江产业工人队伍建设改革工作现场推进会在传化集团召开。2月9日，龙岗区召开工作推进会。"
+
+
+def test_dates_are_checked_as_month_and_day() -> None:
+    assert numbers_in("7月19-20日在传化集团召开") == ["date:7月19", "20"]
+    assert number_in_passage("date:7月19", compact_text(MEETING))
+    assert number_in_passage("date:7月20", compact_text(MEETING))  # inside the range 19-20
+    assert number_in_passage("date:2月9", compact_text("2023年2月9日至10日"))
+    assert not number_in_passage("date:10月19", compact_text(MEETING))  # each digit run occurs, the date not
+    assert not number_in_passage("date:2月19", compact_text(MEETING))
+
+
+def test_sentence_with_a_date_no_passage_has_is_dropped() -> None:
+    """From a real 0.5B answer: the right place, then a date taken from nowhere."""
+    v = verify_answer("推进会在传化集团召开[1]。2020年10月19-20日[1]。", [MEETING, "2020年工作思路"])
+    assert [s.status for s in v.sentences] == ["verified", "dropped"]
+    assert "10月19" not in v.answer and "传化集团" in v.answer
+    assert any("10月19" in w for w in v.warnings)
+    right = verify_answer("推进会于7月19-20日在传化集团召开[1]。", [MEETING])
+    assert right.outcome == "verified"
