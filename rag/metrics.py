@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from rag.normalize import compact
+from rag.verify import cn_to_int
 
 _PUNCT_RE = re.compile(r"[\W_]+")
 
@@ -25,10 +26,23 @@ def _bare(text: str) -> str:
     return _PUNCT_RE.sub("", compact(text))
 
 
+# punctuation that never changes what a phrase says; "." and "%" stay (1.8亿 is not 18亿)
+_LOOSE_PUNCT_RE = re.compile(r"[，。、；：？！“”‘’「」『』（）()《》〈〉【】\[\]…—–\-·,;:?!\"'~～]+")
+_CITATION_RE = re.compile(r"[\[【［]\s*\d{1,2}(?:\s*[,，、]\s*\d{1,2})*\s*[\]】］]")
+_CN_COUNT_RE = re.compile(r"[零〇一二两三四五六七八九十百千]+(?=[条项个家名次件种类批年月日天倍万亿元人])")
+
+
+def match_form(text: str) -> str:
+    """Normal form for must_include matching: no [n] markers, no punctuation, and Chinese numerals
+    before a unit written in digits (十二条 = 12条)."""
+    text = _LOOSE_PUNCT_RE.sub("", normal_form(_CITATION_RE.sub("", text)))
+    return _CN_COUNT_RE.sub(lambda m: str(value) if (value := cn_to_int(m.group(0))) is not None else m.group(0), text)
+
+
 def contains_all(answer: str, must_include: Sequence[str]) -> bool:
-    """Every gold string occurs in the answer, both in normal form."""
-    norm = normal_form(answer)
-    return all(normal_form(m) in norm for m in must_include)
+    """Every gold string occurs in the answer, both in match form."""
+    norm = match_form(answer)
+    return all(match_form(m) in norm for m in must_include)
 
 
 def tokens(text: str) -> list[str]:

@@ -31,6 +31,12 @@ def test_contains_all_normalizes_width_script_and_spaces() -> None:
     assert m.contains_all("2019 年 共 2346 宗", ["2019年", "2346宗"])
     assert not m.contains_all("建会率98.9%", ["98.9%", "95%"])
     assert m.contains_all("任何回答", [])
+    # from ncp_dev: digits for a Chinese count, a citation inside the phrase, a gold string ending in "。"
+    assert m.contains_all("南通市提出了12条政策意见[1][2]。", ["十二条"])
+    assert m.contains_all("亏损最长结转年限由5年延长至8年[2]。", ["由5年延长至8年。"])
+    assert m.contains_all("开辟、拓展“绿色通道”", ["开辟、拓展绿色通道"])
+    assert not m.contains_all("争取经济利益18亿元", ["1.8亿"])
+    assert not m.contains_all("提出了十三条意见", ["十二条"])
 
 
 def test_rouge_l_by_hand() -> None:
