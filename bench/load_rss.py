@@ -73,6 +73,9 @@ def bench_repl(n: int, model: str) -> None:
     t0 = time.time()
     for i, q in enumerate(qs, 1):
         child.sendline(q)
+        # prompt_toolkit redraws "问> …" while the line is typed: wait for the timing line that ends an
+        # answer, then for the next prompt, or the bench runs ahead of the REPL
+        child.expect(r"total \d+\.\d+s")
         child.expect("问>")
         samples.append((i, rss_mb(child.pid)))
         if i % 10 == 0:

@@ -156,7 +156,8 @@ def answer_question(app: App, question: str, k: int | None = None, filters: Filt
     llm = app.llm(llm_name) if llm_name else app.llm()
     gen = settings.generation
     budget = llm.n_ctx - gen.max_tokens - 32
-    headings = [passage_heading(h.chunk.title, h.chunk.doc_number, h.chunk.section, h.chunk.source) for h in hits]
+    headings = [passage_heading(h.chunk.title, h.chunk.doc_number, h.chunk.section, h.chunk.source)
+                if gen.passage_heading else h.chunk.section for h in hits]
     passages = [PromptPassage(i, h.chunk.source, headings[i - 1], focus(h.chunk.text, question, gen.passage_chars))
                 for i, h in enumerate(hits, 1)]
     built = build_qa_prompt(question, passages, llm.count_tokens, budget)

@@ -42,6 +42,7 @@ def passage_heading(title: str, doc_number: str | None, section: str, source: st
     "which notice / 发文字号" questions from this line, and the checker accepts figures in it."""
     parts = []
     if title and title != Path(source).stem:
+        title = _COVER_NOTE_RE.sub(r"\1", title)  # 关于印发《X》的通知 -> X
         parts.append(f"《{title[:HEADING_TITLE_CHARS].strip('《》')}》")
     if doc_number:
         parts.append(f"（{doc_number}）" if parts else doc_number)
@@ -50,6 +51,7 @@ def passage_heading(title: str, doc_number: str | None, section: str, source: st
 
 
 HEADING_TITLE_CHARS = 40
+_COVER_NOTE_RE = re.compile(r"^关于(?:印发|转发|下发)《(.+)》的通知$")
 _SENTENCE_RE = re.compile(r"[^。！？；!?;\n]*(?:[。！？；!?;]+[”’」』）)]*|\n|$)")
 
 

@@ -86,6 +86,8 @@ class GenerationSettings(_Section):
     passage_chars: int = Field(0, ge=0, le=4000, description="per passage, the most relevant sentences "
                                "up to this many characters go into the prompt; 0 = whole passages")
     prompt_lookup: int = Field(0, ge=0, le=32, description="prompt-lookup decoding draft tokens; 0 = off")
+    passage_heading: bool = Field(True, description="head each passage with its document's title and 文号 "
+                                  "(~30 more prompt tokens per passage)")
 
 
 class Settings(_Section):
