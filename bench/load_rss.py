@@ -61,7 +61,7 @@ def bench_repl(n: int, model: str) -> None:
     import pexpect
 
     home = Path(tempfile.mkdtemp(prefix="rag-load-repl-"))
-    env = {**os.environ, "RAG_HOME": str(home), "RAG_MODELS__DIR": str(MODELS),
+    env = {**os.environ, "RAG_HOME": str(home), "RAG_MODELS__DIR": str(MODELS), "PROMPT_TOOLKIT_NO_CPR": "1",
            "RAG_GENERATION__MAX_TOKENS": os.environ.get("RAG_GENERATION__MAX_TOKENS", "120")}
     subprocess.run([sys.executable, "-m", "rag.cli", "ingest", str(ROOT / "sample_corpus")], env=env, check=True,
                    capture_output=True)
