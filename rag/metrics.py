@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from rag.normalize import compact
-from rag.verify import cn_to_int
+from rag.verify import cn_to_int, strip_citations
 
 _PUNCT_RE = re.compile(r"[\W_]+")
 
@@ -28,14 +28,13 @@ def _bare(text: str) -> str:
 
 # punctuation that never changes what a phrase says; "." and "%" stay (1.8亿 is not 18亿)
 _LOOSE_PUNCT_RE = re.compile(r"[，。、；：？！“”‘’「」『』（）()《》〈〉【】\[\]…—–\-·,;:?!\"'~～]+")
-_CITATION_RE = re.compile(r"[\[【［]\s*\d{1,2}(?:\s*[,，、]\s*\d{1,2})*\s*[\]】］]")
 _CN_COUNT_RE = re.compile(r"[零〇一二两三四五六七八九十百千]+(?=[条项个家名次件种类批年月日天倍万亿元人])")
 
 
 def match_form(text: str) -> str:
     """Normal form for must_include matching: no [n] markers, no punctuation, and Chinese numerals
     before a unit written in digits (十二条 = 12条)."""
-    text = _LOOSE_PUNCT_RE.sub("", normal_form(_CITATION_RE.sub("", text)))
+    text = _LOOSE_PUNCT_RE.sub("", normal_form(strip_citations(text)))
     return _CN_COUNT_RE.sub(lambda m: str(value) if (value := cn_to_int(m.group(0))) is not None else m.group(0), text)
 
 
