@@ -9,11 +9,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from rag import claims
+from rag.figures import Figure, figures_in
 from rag.normalize import compact, has_cjk, to_simplified
 from rag.prompting import PromptPassage, build_qa_prompt, focus, passage_heading, prompt, refusal_text
 from rag.retrieve import Hit
-from rag.store import Filters
-from rag.verify import Verification, latin_ratio, number_in_passage, numbers_in, verify_answer
+from rag.store import ChunkRecord, Filters
+from rag.verify import Evidence, Verification, latin_ratio, verify_answer
 
 if TYPE_CHECKING:
     from rag.app import App
@@ -21,8 +23,6 @@ if TYPE_CHECKING:
 MAX_QUESTION_CHARS = 1000
 COVERAGE_THRESHOLD = 0.4
 _YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=年)")
-_REFUSAL_MARKERS = ("未找到", "没有找到", "未提及", "没有提及", "没有提到", "未提到", "无法回答", "没有相关", "未涉及",
-                    "资料中没有", "资料中未")
 
 
 # Words that shape a question but carry no content the documents would contain.
@@ -67,7 +67,7 @@ class AnswerResult:
                 "outcome": self.verification.outcome,
                 "removed_citations": self.verification.removed_citations,
                 "sentences": [{"text": s.text, "status": s.status, "support": round(s.support, 3),
-                               "citations": s.citations, "notes": s.notes}
+                               "citations": s.citations, "reasons": s.reasons, "notes": s.notes}
                               for s in self.verification.sentences if s.text.strip()],
             },
             "warnings": self.warnings, "timings": {k: round(v, 3) for k, v in self.timings.items()},
@@ -94,11 +94,12 @@ def _years(text: str) -> set[str]:
 
 def evidence_check(app: App, tokens: list[str], question: str, hits: list[Hit]) -> tuple[float, list[str]]:
     """Does retrieval support answering at all? Returns the IDF-weighted share of the question's
-    content terms found in the passages, and the question's numbers the passages cannot back:
+    content terms found in the passages, and what the question names that the passages cannot back:
 
     - a year the question asks about must be a year of some passage (its text, section, title or
       date), unless that passage names no year at all: "2021年…建会率" is not answered by a 2019 report;
-    - any other number in the question must occur in some passage.
+    - any other number in the question must occur in some passage;
+    - a place or organisation the question names (福田区, 传化集团) must be named by some passage.
     """
     if not hits:
         return 0.0, []
@@ -118,15 +119,28 @@ def evidence_check(app: App, tokens: list[str], question: str, hits: list[Hit]) 
     asked_years = _years(q)
     if asked_years and not any((asked_years <= _years(c) or not _years(c)) and coverage(c) >= 0.5 for c in contexts):
         missing.extend(sorted(asked_years))
-    for number in numbers_in(_YEAR_RE.sub("", q)):
-        if not number_in_passage(number, text):
-            missing.append(number)
+    for fig in figures_in(_YEAR_RE.sub("", q), already_compact=True):
+        if not _mentioned(fig, text):
+            missing.append(fig.text)
+    missing.extend(name for name in claims.names_in(q) if name not in text)
     return coverage(text), missing
 
 
-def is_refusal(text: str) -> bool:
-    head = compact(text)[:60]
-    return any(m in head for m in _REFUSAL_MARKERS) and len(compact(text)) < 80
+def _mentioned(fig: Figure, text: str) -> bool:
+    """The question's figure is mentioned: each end of a range on its own ("25-99人" by "25人-99人")."""
+    others = figures_in(text, already_compact=True)
+    for value in {fig.low, fig.high}:
+        digits = f"{value:g}" if value < 1e15 else str(value)
+        if not (re.search(rf"(?<![\d.]){re.escape(digits)}(?![\d])", text.replace(",", ""))
+                or any(value in (o.low, o.high) for o in others)):
+            return False
+    return True
+
+
+def evidence_of(chunk: ChunkRecord) -> Evidence:
+    """What the checker may read of a passage: its text and its document's own title, 文号, section."""
+    year = f"{chunk.date[:4]}年" if chunk.date and chunk.date[:4].isdigit() else ""
+    return Evidence(chunk.text, chunk.title, chunk.doc_number or "", chunk.section, year)
 
 
 def answer_question(app: App, question: str, k: int | None = None, filters: Filters | None = None,
@@ -145,7 +159,7 @@ def answer_question(app: App, question: str, k: int | None = None, filters: Filt
     refusal = refusal_text()
     if not hits or coverage < COVERAGE_THRESHOLD or missing_numbers:
         why = ("no passages" if not hits else
-               f"the passages do not mention {', '.join(m.split(':')[-1] for m in missing_numbers)}"
+               f"the passages do not mention {', '.join(missing_numbers)}"
                if missing_numbers else f"the passages cover little of the question ({coverage:.2f})")
         timings["total"] = time.perf_counter() - t_start
         if on_token:
@@ -186,20 +200,18 @@ def answer_question(app: App, question: str, k: int | None = None, filters: Filt
         draft = generate(retry)
     draft_simplified = to_simplified(draft)
 
-    # Claims are checked against each whole passage the model was shown (with its section line).
-    shown = [PromptPassage(p.n, p.source, headings[p.n - 1], hits[p.n - 1].chunk.text).render() for p in built.passages]
-    if is_refusal(draft_simplified):
-        timings["total"] = time.perf_counter() - t_start
-        return AnswerResult(question, refusal, True, hits, [], None, warnings, timings, draft, llm.name)
-    verification = verify_answer(draft_simplified, shown)
+    # Claims are checked against the document's own words of each passage shown, never the labels.
+    evidence = [evidence_of(hits[p.n - 1].chunk) for p in built.passages]
+    verification = verify_answer(draft_simplified, evidence, question)
     warnings.extend(verification.warnings)
     answer = verification.answer
     cited = sorted({n for s in verification.sentences if s.status != "dropped" for n in s.citations})
-    refused = not compact(answer) or all(s.status == "dropped" for s in verification.sentences if s.text.strip())
+    refused = not verification.supported
     if refused:
+        if any(s.status in ("flagged", "dropped") for s in verification.sentences):
+            warnings.append("no claim of the answer could be verified; answered with a refusal")
         answer = refusal
         cited = []
-        warnings.append("verification removed every claim; answered with a refusal")
     timings["total"] = time.perf_counter() - t_start
     return AnswerResult(question, answer, refused, hits, cited, verification, warnings, timings,
                         draft, llm.name)

@@ -314,7 +314,7 @@ def ask(
 ) -> None:
     """Answer a question from the documents, every claim cited and checked."""
     from rag.answer import answer_question
-    from rag.render import print_answer, stream_printer
+    from rag.render import draft_view, print_answer
 
     filters = make_filters(source, doc, date_from, date_to, kind, year)
     s = settings(store=store, generation__backend=backend, generation__base_url=base_url)
@@ -322,8 +322,10 @@ def ask(
 
     def go() -> Any:
         rag_app.llm(model)
-        on_token = None if json_out else stream_printer(console)
-        return answer_question(rag_app, question, k=k, filters=filters, on_token=on_token)
+        if json_out:
+            return answer_question(rag_app, question, k=k, filters=filters)
+        with draft_view(console) as on_token:
+            return answer_question(rag_app, question, k=k, filters=filters, on_token=on_token)
 
     result = _run(go)
     if json_out:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from rag import metrics as m
 from rag.jsonl import append_record, drop_torn_tail, read_records
 from rag.normalize import compact
-from rag.verify import number_in_passage, numbers_in, strip_citations
+from rag.verify import strip_citations
 
 if TYPE_CHECKING:
     from rag.app import App
@@ -104,6 +104,8 @@ def answer_record(app: App, item: dict[str, Any], llm_name: str | None) -> dict[
         "citations": [{"n": c["n"], "source": c["source"], "section": c["section"], "text": c["text"]}
                       for c in r.citations()],
         "verification": r.verification.outcome if r.verification else None,
+        "checks": [{"status": s.status, "reasons": s.reasons, "text": s.text}
+                   for s in (r.verification.sentences if r.verification else []) if s.text.strip()],
         "warnings": r.warnings, "draft": r.draft,
         "answer_timings": r.timings,
     }
@@ -217,18 +219,16 @@ def citation_is_correct(citation: dict[str, Any], record: dict[str, Any]) -> boo
 
 
 def answer_numbers(record: dict[str, Any]) -> tuple[int, int]:
-    """(numbers in the answer found in a cited passage, numbers in the answer)."""
+    """(figures in the answer stated exactly in a cited passage, figures in the answer): the strict
+    scorer, independent of the checker."""
     if record.get("refused") or not record.get("answer"):
         return 0, 0
-    cited = compact("".join(c.get("section", "") + c.get("text", "") for c in record.get("citations", [])))
-    found = numbers_in(strip_citations(record["answer"]))
-    return sum(number_in_passage(n, cited) for n in found), len(found)
+    cited = "".join(c.get("section", "") + c.get("text", "") for c in record.get("citations", []))
+    return m.strict_figure_counts(record["answer"], cited)
 
 
 def summary_numbers(record: dict[str, Any]) -> tuple[int, int]:
-    source = compact(record.get("text", ""))
-    found = numbers_in(record.get("summary", ""))
-    return sum(number_in_passage(n, source) for n in found), len(found)
+    return m.strict_figure_counts(record.get("summary", ""), record.get("title", "") + record.get("text", ""))
 
 
 def answer_prose(record: dict[str, Any]) -> str:
@@ -262,6 +262,8 @@ def _answer_metrics(records: list[dict[str, Any]]) -> dict[str, Any]:
         "number_precision": m.ratio(sum(a for a, _ in nums), sum(b for _, b in nums)),
         "refusal_accuracy": m.ratio(sum(bool(r.get("refused")) for r in unanswerable), len(unanswerable)),
         "false_refusal_rate": m.ratio(sum(bool(r.get("refused")) for r in answerable), len(answerable)),
+        "claims_marked": sum(c.get("status") == "flagged" for r in records for c in r.get("checks", [])),
+        "claims_dropped": sum(c.get("status") == "dropped" for r in records for c in r.get("checks", [])),
     }
 
 

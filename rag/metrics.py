@@ -12,8 +12,9 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
+from rag.figures import cn_to_int
 from rag.normalize import compact
-from rag.verify import cn_to_int, strip_citations
+from rag.verify import strip_citations
 
 _PUNCT_RE = re.compile(r"[\W_]+")
 
@@ -28,20 +29,55 @@ def _bare(text: str) -> str:
 
 # punctuation that never changes what a phrase says; "." and "%" stay (1.8亿 is not 18亿)
 _LOOSE_PUNCT_RE = re.compile(r"[，。、；：？！“”‘’「」『』（）()《》〈〉【】\[\]…—–\-·,;:?!\"'~～]+")
+_RANGE_DASH_RE = re.compile(r"(?<=\d)[-—–~～](?=\d)")
 _CN_COUNT_RE = re.compile(r"[零〇一二两三四五六七八九十百千]+(?=[条项个家名次件种类批年月日天倍万亿元人])")
 
 
 def match_form(text: str) -> str:
     """Normal form for must_include matching: no [n] markers, no punctuation, and Chinese numerals
     before a unit written in digits (十二条 = 12条)."""
-    text = _LOOSE_PUNCT_RE.sub("", normal_form(strip_citations(text)))
+    text = _RANGE_DASH_RE.sub("至", normal_form(strip_citations(text)))  # 25-99 stays a range, not 2599
+    text = _LOOSE_PUNCT_RE.sub("", text)
     return _CN_COUNT_RE.sub(lambda m: str(value) if (value := cn_to_int(m.group(0))) is not None else m.group(0), text)
 
 
 def contains_all(answer: str, must_include: Sequence[str]) -> bool:
-    """Every gold string occurs in the answer, both in match form."""
+    """Every gold string occurs in the answer, both in match form, and never inside a longer number:
+    "8号" is not in "18号", "25" is not in "2025"."""
     norm = match_form(answer)
-    return all(match_form(m) in norm for m in must_include)
+    return all(_occurs(match_form(m), norm) for m in must_include)
+
+
+def _occurs(needle: str, text: str) -> bool:
+    if not needle:
+        return True
+    before = r"(?<![\d.])" if needle[0].isdigit() else ""
+    after = r"(?![\d]|\.\d)" if needle[-1].isdigit() else ""
+    return re.search(before + re.escape(needle) + after, text) is not None
+
+
+# The strict figure scorer is written apart from the checker (rag.verify, rag.figures) on purpose: a
+# metric that reused the checker's matcher would grade the checker with itself. It reads Arabic figures
+# only, as (digits, magnitude, unit) exactly as written, and counts one as right when the cited text
+# holds the same triple (a figure written without a unit matches the same digits and magnitude).
+_STRICT_UNITS = ("个百分点|百分点|人次|平方米|公里|小时|%|元|人|名|家|个|宗|项|份|张|条|场|次|件|台|户|所|批|期|篇|倍|岁|"
+                 "年|月|日|天|号|吨|亩|辆|套|座|例|起|类|种|届|处|位")
+_STRICT_RE = re.compile(rf"(?<![\d.])(\d+(?:\.\d+)?)(万亿|千万|百万|万|亿|千)?(?:多|余)?({_STRICT_UNITS})?")
+
+
+def strict_figures(text: str) -> list[tuple[str, str, str]]:
+    """(digits, magnitude, unit) of each Arabic figure: "2.8亿元" -> ("2.8", "亿", "元")."""
+    norm = normal_form(strip_citations(text)).replace(",", "")
+    return [(m.group(1), m.group(2) or "", m.group(3) or "") for m in _STRICT_RE.finditer(norm)]
+
+
+def strict_figure_counts(answer: str, cited_text: str) -> tuple[int, int]:
+    """(figures of the answer that the cited text states exactly, figures of the answer)."""
+    found = strict_figures(answer)
+    held = set(strict_figures(cited_text))
+    bare = {(d, mag) for d, mag, _ in held}
+    right = sum(1 for d, mag, unit in found if ((d, mag, unit) in held if unit else (d, mag) in bare))
+    return right, len(found)
 
 
 def tokens(text: str) -> list[str]:

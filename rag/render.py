@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -42,17 +43,26 @@ def print_hits(console: Console, hits: list[Hit], terms: list[str]) -> None:
         console.print(Panel(highlight(c.text, terms), title=head, title_align="left", expand=True))
 
 
-def stream_printer(console: Console) -> Callable[[str], None]:
+@contextlib.contextmanager
+def draft_view(console: Console) -> Iterator[Callable[[str], None] | None]:
+    """Where the model's text streams while it is written: a dim panel marked unchecked, cleared
+    when the answer is done, so that only the checked answer (with its marks) stays on screen. Not
+    in a terminal, nothing streams."""
+    if not console.is_terminal:
+        yield None
+        return
+    from rich.live import Live
+
+    text = Text(style="dim")
+    panel = Panel(text, title="草稿（核对中，尚未核实）", title_align="left", border_style="dim")
     def on_token(piece: str) -> None:
-        console.file.write(piece)
-        console.file.flush()
+        text.append(piece)
 
-    return on_token
+    with Live(panel, console=console, transient=True, refresh_per_second=8):
+        yield on_token
 
 
-def print_answer(console: Console, result: AnswerResult, streamed: bool = True) -> None:
-    if streamed:
-        console.file.write("\n")
+def print_answer(console: Console, result: AnswerResult) -> None:
     v = result.verification
     if result.refused:
         console.print(Panel(Text(result.answer), title="未找到答案 (refused)", border_style="yellow"))
@@ -66,7 +76,8 @@ def print_answer(console: Console, result: AnswerResult, streamed: bool = True) 
         if v is not None:
             for s in v.sentences:
                 if s.text.strip():
-                    body.append(s.text, style="strike dim" if s.status == "dropped" else None)
+                    body.append(s.text, style="strike dim" if s.status == "dropped" else
+                                "bold red" if s.status == "flagged" else None)
         else:
             body.append(result.answer)
         console.print(Panel(body, title=title, border_style=style))

@@ -90,7 +90,7 @@ def _reader(app: App):  # type: ignore[no-untyped-def]
 
 def run_repl(app: App, console: Console, model: str | None = None) -> None:
     from rag.answer import QuestionError, answer_question
-    from rag.render import print_answer, stream_printer
+    from rag.render import draft_view, print_answer
 
     read = _reader(app)
     k = app.settings.retrieval.k
@@ -145,7 +145,8 @@ def run_repl(app: App, console: Console, model: str | None = None) -> None:
                 console.print(f"unknown command {cmd}; /help lists them")
             continue
         try:
-            last = answer_question(app, text, k=k, filters=filters, on_token=stream_printer(console))
+            with draft_view(console) as on_token:
+                last = answer_question(app, text, k=k, filters=filters, on_token=on_token)
             print_answer(console, last)
         except QuestionError as exc:
             console.print(f"[yellow]{exc}[/]")

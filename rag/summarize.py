@@ -16,12 +16,13 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
+from rag.figures import Figure, figures_in, has_figure
 from rag.jsonl import append_record, drop_torn_tail, read_records
 from rag.normalize import compact, to_simplified
 from rag.prompting import PromptPassage, prompt
@@ -46,7 +47,7 @@ from rag.schemas import (
 )
 from rag.settings import GenerationSettings
 from rag.store import ChunkRecord
-from rag.verify import number_in_passage, numbers_in, split_answer, support
+from rag.verify import split_answer, support
 
 if TYPE_CHECKING:
     from rag.app import App
@@ -153,18 +154,6 @@ def _compact_cached(text: str) -> str:
     return compact(text)
 
 
-def units_of(text: str) -> dict[str, str]:
-    """The unit written after each number of a text: {"100": "万"} for "会员100万"."""
-    return {m.group(1): m.group(2) for m in _NUMBER_UNIT_RE.finditer(compact(text))}
-
-
-def figure_in(number: str, unit: str | None, passage_compact: str) -> bool:
-    """The number occurs in the passage, with its unit when the summary gives one (100万 ≠ 100家)."""
-    if not number_in_passage(number, passage_compact):
-        return False
-    return unit is None or re.search(rf"(?<![\d.]){re.escape(number)}{re.escape(unit)}", passage_compact) is not None
-
-
 # --- verification -----------------------------------------------------------------------------------
 
 @dataclass
@@ -175,7 +164,6 @@ class Checker:
     document: list[ChunkRecord]
     report: VerificationReport
     doc_compact: str = ""
-    _units: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.doc_compact = "".join(self.text(c) for c in self.document)
@@ -189,12 +177,12 @@ class Checker:
     def cited_text(self, cited: list[ChunkRecord]) -> str:
         return "".join(c.section + c.text for c in cited)
 
-    def has(self, number: str, chunk: ChunkRecord) -> bool:
-        return figure_in(number, self._units.get(number), self.text(chunk))
+    def has(self, figure: Figure, chunk: ChunkRecord) -> bool:
+        return has_figure(figure, self.text(chunk), already_compact=True)
 
-    def locate(self, number: str, prefer: list[ChunkRecord]) -> ChunkRecord | None:
+    def locate(self, figure: Figure, prefer: list[ChunkRecord]) -> ChunkRecord | None:
         for chunk in [*prefer, *self.group.chunks, *self.document]:
-            if self.has(number, chunk):
+            if self.has(figure, chunk):
                 return chunk
         return None
 
@@ -232,15 +220,14 @@ class Checker:
         return kept
 
     def numbers_ok(self, text: str, cited: list[ChunkRecord], label: str) -> bool:
-        self._units = units_of(text)
-        for number in numbers_in(text):
-            if any(self.has(number, c) for c in cited):
+        for figure in figures_in(text):
+            if any(self.has(figure, c) for c in cited):
                 continue
-            found = self.locate(number, [])
+            found = self.locate(figure, [])
             if found is None:
                 return False
             cited.append(found)
-            self.report.corrected.append(f"{label}: figure {number.split(':')[-1]} re-cited to chunk {found.id}")
+            self.report.corrected.append(f"{label}: figure {figure.text} re-cited to chunk {found.id}")
         return True
 
     def verbatim(self, value: str, label: str) -> str:
@@ -297,8 +284,7 @@ class Checker:
         """Figures in any string of a custom-schema output that the document does not contain."""
         bad = []
         for text in _strings(value):
-            self._units = units_of(text)
-            bad += [n.split(":")[-1] for n in numbers_in(text) if self.locate(n, []) is None]
+            bad += [f.text for f in figures_in(text) if self.locate(f, []) is None]
         return bad
 
 
@@ -460,8 +446,7 @@ def brief_summary(llm: LLM, text: str, title: str, gen: GenerationSettings) -> s
     source = compact(title + text)
     kept = []
     for sentence in split_answer(draft):
-        units = units_of(sentence)
-        if all(figure_in(n, units.get(n), source) for n in numbers_in(sentence)):
+        if all(has_figure(f, source, already_compact=True) for f in figures_in(sentence)):
             kept.append(sentence)
     summary = re.sub(r"\s*\n\s*", "", "".join(kept)).strip()
     while len(summary) > BRIEF_MAX_CHARS and len(split_answer(summary)) > 1:  # whole sentences only

@@ -1,43 +1,102 @@
-"""Check what a small model wrote against the passages it was given, in code.
+"""Check what a small model wrote against the passages it was given, claim by claim, in code.
 
-- citation numbers that match no passage are removed and reported;
-- every number in a sentence must occur in a cited passage (after normalization): otherwise the
-  sentence is re-cited to a passage that has it, or flagged;
-- each sentence's support in its cited passages is scored by character-bigram overlap; unsupported
-  sentences are re-cited when another passage supports them, else flagged;
-- a sentence with unsupported numbers *and* low support is dropped (it is most likely invented), and
-  so is one with a date (month and day) that no passage contains.
+Each sentence of an answer is a claim. It is checked against the *document's own words* of the
+passages it cites (the chunk text, plus its document's title, 文号 and section as :class:`Evidence`),
+never against the labels the prompt adds:
+
+- every figure must occur as the same value with a compatible unit (:mod:`rag.figures`), in the clause
+  of the passage that speaks of the same thing as the answer's clause; a figure that the passage gives
+  for another metric, or a value that differs from the one the passage gives for this metric, fails
+  ("资料为98.9%"); a figure found only in another passage is re-cited there;
+- a figure for the year asked (or the year the sentence names) must be stated for that year;
+- place and organisation names in the sentence and the question must occur in a cited passage;
+- negation or opposite wording (未/尚未/下降…) that the passage does not share fails the claim;
+- the sentence's wording must be supported by its passages (character-bigram overlap).
+
+A failing claim is kept with an inline mark (:data:`MARK`) and the reason, or dropped when it
+shares almost nothing with any passage or names a date no passage has. Sentences that say the
+documents do not answer something are kept as notes; an answer with no supported claim is a refusal.
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
 import re
 from dataclasses import dataclass, field
 
+from rag import claims
+from rag.figures import Figure, figures_in
 from rag.normalize import compact, to_simplified
 
+MARK = "⚠未核实"
 _CITE_RE = re.compile(r"[\[【［]\s*(\d{1,2}(?:\s*[,，、]\s*\d{1,2})*)\s*[\]】］]")
-_SENTENCE_RE = re.compile(r"[^。！？!?\n]+[。！？!?]*|\n")
-_UNITS = "万亿千百%％个宗人次家项份张条场名元岁倍台所户件年月日号周天小时公里平方米吨"
-_NUM_RE = re.compile(r"\d+(?:[.,]\d+)*")
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
-              "九": 9}
-_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
-# "7月19" is one figure: checked digit by digit, "10月19-20日" would pass against "7月19-20日"
-_DATE_RE = re.compile(r"(?<![\d.])(\d{1,2})月(\d{1,2})(?![\d.])")
-_DATE_RANGE = "[-—–~～至到]"
-_CN_NUM_RE = re.compile(f"[零〇一二两三四五六七八九十百千]{{2,}}(?=[{_UNITS}])|[两三四五六七八九十]+(?=[{_UNITS}])")
+_SENTENCE_RE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]*|\n")
+_REFUSAL_RE = re.compile("未找到|没有找到|未提及|没有提及|没有提到|未提到|无法回答|没有相关|未涉及|资料中没有|资料中未|未说明|没有说明")
+_HOW_MANY_RE = re.compile("多少|几")
+_COMPARED_YEAR_RE = re.compile(r"(?:较|比|与|同比|自|从)$")
 SUPPORT_THRESHOLD = 0.5
 DROP_THRESHOLD = 0.25
+SUBJECT_CHARS = 8  # a sentence names its subject within its first characters
+STRONG = 0.8  # a binding this close leaves no doubt which metric a figure is
+SENTENCE_WEIGHT = 0.6  # the metric named earlier in the sentence binds, less than in the clause
+QUESTION_FLOOR = 0.3  # a bare figure is bound through the question's words, which match less
+ALT_MARGIN = 0.2  # another clause must bind this much better to count as "the passage says otherwise"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A passage as the checker reads it: the chunk's text and its document's own title, 文号,
+    section and year (what its heading shows a reader), never the prompt's labels."""
+
+    text: str
+    title: str = ""
+    doc_number: str = ""
+    section: str = ""
+    year: str = ""
+
+    @functools.cached_property
+    def full(self) -> str:
+        parts = (self.text, self.section, self.title, self.doc_number, self.year)
+        return "\n".join(compact(p) for p in parts)
+
+    @functools.cached_property
+    def figures(self) -> list[Figure]:
+        return figures_in(self.full, already_compact=True)
+
+    def binding(self, fig: Figure, grams: set[str]) -> float:
+        """How well the words around ``fig`` (one of :attr:`figures`) match the claim's words."""
+        seg = claims.segment(self.full, fig, self.figures)
+        score = claims.bind_score(grams, seg, claims.neighbours(self.full, fig, self.figures))
+        return max(score, SENTENCE_WEIGHT * claims.overlap(grams, claims.sentence_around(self.full, fig.start)))
+
+    def years_for(self, fig: Figure) -> set[float]:
+        """Years the passage states ``fig`` for: those of its sentence, else of the chunk's text, else
+        of its section, else of its document (a 2019 review section of a "2019 summary and 2020
+        plan" answers for 2019 only)."""
+        sentence = claims.sentence_around(self.full, fig.start)
+        start = self.full.find(sentence)
+        stated = [f for f in self.figures if f.kind == "year"
+                  and not _COMPARED_YEAR_RE.search(self.full[max(0, f.start - 2):f.start])
+                  and not self.full.startswith("以来", f.end)]
+        bounds = [0]
+        for part in (self.text, self.section, self.title + self.doc_number + self.year):
+            bounds.append(bounds[-1] + len(compact(part)) + 1)
+        for lo, hi in ((start, start + len(sentence)), *itertools.pairwise(bounds)):
+            years = {f.low for f in stated if lo <= f.start < hi}
+            if years:
+                return years
+        return set()
 
 
 @dataclass
 class SentenceCheck:
-    text: str
+    text: str  # as shown: the sentence, its mark if it failed, its citations
     citations: list[int]
-    status: str  # verified | corrected | flagged | dropped
+    status: str  # verified | corrected | flagged | dropped | note
     support: float
     notes: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)  # figure | year | entity | polarity | support | citation
 
 
 @dataclass
@@ -56,72 +115,10 @@ class Verification:
             return "corrected"
         return "verified"
 
-
-def cn_to_int(text: str) -> int | None:
-    """Chinese numeral (up to thousands) to int: 二千三百四十六 -> 2346, 十二 -> 12."""
-    total, current = 0, 0
-    for ch in text:
-        if ch in _CN_DIGITS:
-            current = _CN_DIGITS[ch]
-        elif ch in _CN_UNITS:
-            total += (current or 1) * _CN_UNITS[ch]
-            current = 0
-        else:
-            return None
-    return total + current
-
-
-def numbers_in(text: str) -> list[str]:
-    """Numbers a reader would check: digit runs (normalized) and Chinese numerals before a unit."""
-    simple = compact(text)
-    found = [f"date:{m.group(1)}月{m.group(2)}" for m in _DATE_RE.finditer(simple)]
-    simple = _DATE_RE.sub("月", simple)
-    found += [m.group(0).replace(",", "") for m in _NUM_RE.finditer(simple)]
-    for m in _CN_NUM_RE.finditer(simple):
-        value = cn_to_int(m.group(0))
-        if value is not None:
-            found.append(f"cn:{m.group(0)}:{value}")
-    return found
-
-
-def number_in_passage(number: str, passage_compact: str) -> bool:
-    if number.startswith("date:"):
-        return _date_in(number[5:], passage_compact)
-    if number.startswith("cn:"):
-        _, word, value = number.split(":")
-        return word in passage_compact or re.search(rf"(?<![\d.]){value}(?![\d])", passage_compact) is not None
-    pattern = rf"(?<![\d.]){re.escape(number)}(?![\d])"
-    if re.search(pattern, passage_compact.replace(",", "")):
-        return True
-    value = number.split(".")[0]
-    if "." not in number and len(value) <= 2:  # small counts may be written as Chinese numerals
-        from_cn = {str(cn_to_int(m.group(0))) for m in re.finditer("[一二两三四五六七八九十]+", passage_compact)}
-        return number in from_cn
-    return False
-
-
-def _date_in(date: str, passage_compact: str) -> bool:
-    """"7月19" occurs as such, or inside a range such as "7月18-20日" / "7月18日至20日"."""
-    month, day = (int(x) for x in date.split("月"))
-    for m in re.finditer(rf"(?<![\d.])0?{month}月(\d{{1,2}})(?:日|号)?(?:{_DATE_RANGE}(\d{{1,2}}))?", passage_compact):
-        first = int(m.group(1))
-        last = int(m.group(2)) if m.group(2) else first
-        if first <= day <= last:
-            return True
-    return False
-
-
-def _bigrams(text: str) -> set[str]:
-    clean = re.sub(r"[\s\W_]+", "", compact(text))
-    return {clean[i:i + 2] for i in range(len(clean) - 1)}
-
-
-def support(sentence: str, passage: str) -> float:
-    """Share of the sentence's character bigrams found in the passage (0..1)."""
-    grams = _bigrams(sentence)
-    if not grams:
-        return 1.0
-    return len(grams & _bigrams(passage)) / len(grams)
+    @property
+    def supported(self) -> bool:
+        """At least one claim passed: otherwise the answer is no answer."""
+        return any(s.status in ("verified", "corrected") for s in self.sentences)
 
 
 def split_answer(text: str) -> list[str]:
@@ -142,19 +139,179 @@ def strip_citations(sentence: str) -> str:
     return _CITE_RE.sub("", sentence).strip()
 
 
-def _format(body: str, cites: list[int]) -> str:
+def _bigrams(text: str) -> set[str]:
+    clean = re.sub(r"[\s\W_]+", "", compact(text))
+    return {clean[i:i + 2] for i in range(len(clean) - 1)}
+
+
+def support(sentence: str, passage: str) -> float:
+    """Share of the sentence's character bigrams found in the passage (0..1)."""
+    grams = _bigrams(sentence)
+    if not grams:
+        return 1.0
+    return len(grams & _bigrams(passage)) / len(grams)
+
+
+def is_refusal_sentence(text: str) -> bool:
+    return _REFUSAL_RE.search(compact(text)) is not None
+
+
+def _format(body: str, cites: list[int], mark: str = "") -> str:
     tail = ""
-    match = re.search(r"[。！？!?]+$", body)
+    match = re.search(r"[。！？!?；;]+$", body)
     if match:
         body, tail = body[:match.start()], match.group(0)
-    return body + "".join(f"[{n}]" for n in cites) + tail
+    return body + mark + "".join(f"[{n}]" for n in cites) + tail
 
 
-def verify_answer(answer: str, passages: list[str]) -> Verification:
-    """``passages[i]`` is passage number i+1 as shown to the model."""
+@dataclass
+class _Finding:
+    reason: str
+    note: str
+    hint: str = ""  # what the passage says instead, shown after the mark
+
+
+@dataclass
+class _Claim:
+    """One sentence being checked: what it says, where it cites, what failed."""
+
+    body: str  # search form, no citation markers
+    cites: list[int]
+    evidence: list[Evidence]
+    question: str
+    findings: list[_Finding] = field(default_factory=list)
+    recited: list[str] = field(default_factory=list)
+
+    def valid(self) -> list[int]:
+        return list(range(1, len(self.evidence) + 1))
+
+    def context_grams(self, fig: Figure, figures: list[Figure]) -> tuple[set[str], bool]:
+        """The claim's words around ``fig``, and whether they are the answer's own (else the question's)."""
+        grams = claims.content_grams(claims.segment(self.body, fig, figures))
+        own = len(grams) >= 3
+        if not own:  # "98.9%[1]。", "不超过6个月": the question says what the figure is
+            grams |= claims.content_grams(self.question)
+        return grams | claims.neighbours(self.body, fig, figures), own
+
+    def check_figure(self, fig: Figure, figures: list[Figure], q_years: set[float]) -> None:
+        grams, own = self.context_grams(fig, figures)
+        backing: dict[int, tuple[float, Figure]] = {}  # passage -> (binding, the passage's figure)
+        rival: tuple[float, Figure] | None = None
+        for i in self.valid():
+            ev = self.evidence[i - 1]
+            same = [(ev.binding(pf, grams), pf) for pf in ev.figures if fig.matches(pf)]
+            if fig.kind == "year":
+                if same:
+                    backing[i] = max(same, key=lambda s: s[0])
+                continue
+            others = [(ev.binding(pf, grams), pf) for pf in ev.figures
+                      if fig.same_metric_kind(pf) and not fig.matches(pf)]
+            best_other = max(others, key=lambda s: s[0], default=None)
+            if best_other and (rival is None or best_other[0] > rival[0]) and i in self.cites:
+                rival = best_other
+            if not same:
+                continue
+            best = max(same, key=lambda s: s[0])
+            floor = SUPPORT_THRESHOLD if own else QUESTION_FLOOR
+            if best_other and best_other[0] >= floor and best_other[0] > best[0] + ALT_MARGIN:
+                continue  # the passage gives this metric another value; the figure belongs elsewhere
+            if own and len(grams) >= 3 and best[0] < 0.15:
+                continue  # the figure occurs, but about something else
+            backing[i] = best
+        cited = [i for i in self.cites if i in backing]
+        best_i = max(backing, key=lambda i: backing[i][0], default=0)
+        if not cited and backing and not (rival and rival[0] >= STRONG and rival[0] > backing[best_i][0] + ALT_MARGIN):
+            # re-cite, unless the cited passage gives this very metric another value
+            self.cites = sorted({*self.cites, best_i})
+            self.recited.append(f"re-cited to [{best_i}], which states {fig.text}")
+            cited = [best_i]
+        if not cited:
+            same_digits = next((pf for i in self.cites for pf in self.evidence[i - 1].figures
+                                if pf.low == fig.low and pf.kind != "year" and not fig.matches(pf)), None)
+            hint = (f"资料为{same_digits.text}" if same_digits else
+                    f"资料为{rival[1].text}" if rival and rival[0] >= QUESTION_FLOOR else "")
+            anywhere = any(fig.matches(pf) for ev in self.evidence for pf in ev.figures)
+            why = "is stated for something else in the passages" if anywhere else "is in no passage"
+            reason = "date" if fig.kind == "date" and not anywhere else "figure"
+            self.findings.append(_Finding(reason, f"{fig.text} {why}" + (f" ({hint})" if hint else ""), hint))
+            return
+        if fig.kind == "year":
+            return
+        self.check_place(fig, [(i, backing[i][1]) for i in cited])
+        if fig.kind == "date" or not q_years:
+            return
+        stated = [self.evidence[i - 1].years_for(backing[i][1]) for i in cited]
+        if all(years and not (years & q_years) for years in stated):
+            shown = "、".join(f"{int(y)}年" for y in sorted(stated[0]))
+            self.findings.append(_Finding("year", f"{fig.text} is stated for {shown}, not for "
+                                          f"{'、'.join(f'{int(y)}年' for y in sorted(q_years))}",
+                                          f"资料所述为{shown}"))
+
+    def check_restated(self, figures: list[Figure]) -> None:
+        """An answer to "多少/几" whose only figures are the question's own has not answered it."""
+        if not _HOW_MANY_RE.search(self.question):
+            return
+        asked = figures_in(self.question, already_compact=True)
+        counted = [f for f in figures if f.kind != "year"]
+        if counted and all(any(f.matches(q) for q in asked) for f in counted):
+            self.findings.append(_Finding("figure", f"{counted[0].text} only repeats the question's figure"))
+
+    def check_place(self, fig: Figure, backed: list[tuple[int, Figure]]) -> None:
+        """A passage that speaks of several places must not give this figure for another one: the
+        place that opens the figure's sentence (or the one before) must be the claim's."""
+        names = claims.names_in(self.body) or claims.names_in(self.question)
+        if not names:
+            return
+        subjects: list[str] = []
+        for i, pf in backed:
+            full = self.evidence[i - 1].full
+            if not any(n in full for n in names):
+                return  # a passage not about the place at all: check_names says so
+            window = claims.window_around(full, pf.start)
+            if any(n in window for n in names):
+                return
+            subjects = [n for part in window.split("\x00") for n in claims.names_in(part[:SUBJECT_CHARS])]
+            if not subjects:
+                return
+        self.findings.append(_Finding("entity", f"{fig.text} is stated for {'、'.join(subjects)}, not for "
+                                      f"{'、'.join(names)}", f"资料所述为{subjects[0]}"))
+
+    def check_names(self, q_names: list[str]) -> None:
+        texts = [self.evidence[i - 1].full for i in self.cites]
+        for name in claims.names_in(self.body):
+            if not any(name in t for t in texts):
+                self.findings.append(_Finding("entity", f"the cited passages do not mention {name}", f"资料未提及{name}"))
+        others = {n for t in texts for n in claims.names_in(t)} - set(q_names)
+        if q_names and others and not any(name in t for name in q_names for t in texts):
+            # the passages speak of another place (a notice that says only 本市 is not flagged)
+            self.findings.append(_Finding("entity", f"the cited passages are about {'、'.join(sorted(others))}, "
+                                          f"not {'、'.join(q_names)}", f"资料未提及{q_names[0]}"))
+
+    def check_polarity(self) -> None:
+        passage_clauses = [c for i in self.cites for c in claims.clauses(self.evidence[i - 1].full)]
+        for clause in claims.clauses(self.body):
+            grams = claims.content_grams(clause)
+            if len(grams) < 3 or not passage_clauses:
+                continue
+            # the same claim: most of the answer's clause is in it, or most of it is in the answer's
+            score, best = max((max(claims.overlap(grams, c), claims.overlap(claims.content_grams(c), clause)
+                                   if len(claims.content_grams(c)) >= 4 else 0.0), c) for c in passage_clauses)
+            if score < 0.6:
+                continue
+            (a_neg, a_dir), (p_neg, p_dir) = claims.polarity(clause), claims.polarity(best)
+            if a_neg != p_neg or (a_dir and p_dir and a_dir != p_dir):
+                self.findings.append(_Finding("polarity", f"“{clause}” reverses the passage (“{best}”)",
+                                              f"资料为“{best[:30]}”"))
+
+
+def verify_answer(answer: str, passages: list[Evidence] | list[str], question: str = "") -> Verification:
+    """``passages[i]`` is passage number i+1 as shown to the model (plain strings are texts)."""
+    evidence = [p if isinstance(p, Evidence) else Evidence(p) for p in passages]
     answer = to_simplified(answer)
-    compact_passages = [compact(p) for p in passages]
-    valid = set(range(1, len(passages) + 1))
+    q = compact(question)
+    q_years = {f.low for f in figures_in(q, already_compact=True) if f.kind == "year"}
+    q_names = claims.names_in(q)
+    valid = set(range(1, len(evidence) + 1))
     removed: list[int] = []
     checks: list[SentenceCheck] = []
     carried: list[int] = []
@@ -170,85 +327,58 @@ def verify_answer(answer: str, passages: list[str]) -> Verification:
         body = strip_citations(raw)
         if not re.sub(r"[\s\W_]+", "", body):
             continue
+        if is_refusal_sentence(body):
+            checks.append(SentenceCheck(body, [], "note", 1.0, ["says the documents do not answer this"]))
+            continue
         notes = [f"removed citation [{b}]: no such passage" for b in bad]
-        status = "corrected" if bad else "verified"
         if not cites:
             # A sentence often shares the citation written at the end of the next one.
             following = next((parse_citations(s) for s in sentences[idx + 1:] if parse_citations(s)), [])
             cites = [n for n in (carried or following) if n in valid]
-        # Numbers must occur in a cited passage.
-        numbers = numbers_in(body)
-        missing = [n for n in numbers if not any(number_in_passage(n, compact_passages[c - 1]) for c in cites)]
-        if missing:
-            added = _cover(missing, [i for i in valid if i not in cites], compact_passages)
-            if added:
-                still = [n for n in missing if not any(number_in_passage(n, compact_passages[c - 1]) for c in added)]
-                fixed = [n for n in missing if n not in still]
-                cites = sorted(set(cites) | set(added))
-                status = "corrected"
-                notes.append(f"re-cited to {''.join(f'[{a}]' for a in added)}, which contain "
-                             f"{', '.join(_show(n) for n in fixed)}")
-                missing = still
-        score = max((support(body, passages[c - 1]) for c in cites), default=0.0)
-        if score < SUPPORT_THRESHOLD:
-            best_i = max(valid, key=lambda i: support(body, passages[i - 1]), default=None)
-            if best_i is not None:
-                best_score = support(body, passages[best_i - 1])
-                if best_score >= SUPPORT_THRESHOLD and not missing:
-                    cites = sorted(set(cites) | {best_i})
-                    score = best_score
-                    status = "corrected"
-                    notes.append(f"cited [{best_i}], the passage that supports it")
-        invented = [n for n in missing if n.startswith("date:")
-                    and not any(number_in_passage(n, p) for p in compact_passages)]
-        if invented:
-            status = "dropped"
-            notes.append(f"dropped: date {', '.join(_show(n) for n in invented)} is in no passage")
-        elif missing and score < SUPPORT_THRESHOLD:
-            status = "dropped"
-            notes.append(f"dropped: {', '.join(_show(n) for n in missing)} not in any passage")
-        elif score < DROP_THRESHOLD:
-            status = "dropped"
-            notes.append(f"dropped: shares almost nothing with any passage ({score:.2f})")
-        elif missing:
-            status = "flagged"
-            notes.append(f"number(s) {', '.join(_show(n) for n in missing)} not found in the cited passages")
-        elif score < SUPPORT_THRESHOLD:
-            status = "flagged"
-            notes.append(f"weak support in the cited passages ({score:.2f})")
-        elif not cites:
-            status = "flagged"
-            notes.append("no citation")
-        carried = cites
-        checks.append(SentenceCheck(_format(body, cites), cites, status, score, notes))
-    kept = "".join(c.text for c in checks if c.status != "dropped").strip()
+        claim = _Claim(compact(body), cites, evidence, q)
+        figures = figures_in(claim.body, already_compact=True)
+        sentence_years = {f.low for f in figures if f.kind == "year"}
+        for fig in figures:
+            claim.check_figure(fig, figures, sentence_years or q_years)
+        claim.check_restated(figures)
+        score = max((support(body, evidence[c - 1].full) for c in claim.cites), default=0.0)
+        if score < SUPPORT_THRESHOLD and not claim.findings:
+            best_i = max(valid, key=lambda i: support(body, evidence[i - 1].full), default=None)
+            if best_i is not None and support(body, evidence[best_i - 1].full) >= SUPPORT_THRESHOLD:
+                claim.cites = sorted({*claim.cites, best_i})
+                score = support(body, evidence[best_i - 1].full)
+                claim.recited.append(f"cited [{best_i}], the passage that supports it")
+        claim.check_names(q_names)
+        claim.check_polarity()
+        checks.append(_decide(body, claim, score, bad, notes))
+        carried = claim.cites
+    kept = re.sub(r"[；;]$", "。", "".join(c.text for c in checks if c.status != "dropped").strip())
     warnings = [f"citation [{n}] matches no passage and was removed" for n in removed]
     warnings += [f"{c.status}: {strip_citations(c.text)[:40]}… ({'; '.join(c.notes)})"
                  for c in checks if c.status in ("flagged", "dropped")]
     return Verification(kept, checks, removed, warnings)
 
 
-def _cover(numbers: list[str], candidates: list[int], compact_passages: list[str]) -> list[int]:
-    """Greedy: passages that together contain as many of ``numbers`` as possible."""
-    chosen: list[int] = []
-    left = list(numbers)
-    while left:
-        best, best_hits = None, 0
-        for i in candidates:
-            if i in chosen:
-                continue
-            hits = sum(1 for n in left if number_in_passage(n, compact_passages[i - 1]))
-            if hits > best_hits:
-                best, best_hits = i, hits
-        if best is None:
-            break
-        chosen.append(best)
-        left = [n for n in left if not number_in_passage(n, compact_passages[best - 1])]
-    return chosen
-
-
-def _show(number: str) -> str:
-    return number.split(":")[1] if ":" in number else number
+def _decide(body: str, claim: _Claim, score: float, bad: list[int], notes: list[str]) -> SentenceCheck:
+    notes = [*notes, *claim.recited, *(f.note for f in claim.findings)]
+    reasons = list(dict.fromkeys(f.reason for f in claim.findings))
+    figure_missing = any(f.reason in ("figure", "date") for f in claim.findings)
+    if "date" in reasons or (figure_missing and score < SUPPORT_THRESHOLD) or score < DROP_THRESHOLD:
+        why = "shares almost nothing with any passage" if score < DROP_THRESHOLD else "its figures are in no passage"
+        return SentenceCheck(_format(body, claim.cites), claim.cites, "dropped", score,
+                             [*notes, f"dropped: {why} ({score:.2f})"], reasons or ["support"])
+    if score < SUPPORT_THRESHOLD:
+        reasons.append("support")
+        notes.append(f"weak support in the cited passages ({score:.2f})")
+    if not claim.cites:
+        reasons.append("citation")
+        notes.append("no passage supports it well enough to cite")
+    if reasons:
+        hint = next((f.hint for f in claim.findings if f.hint), "")
+        mark = MARK + (f"（{hint}）" if hint else "")
+        return SentenceCheck(_format(body, claim.cites, mark), claim.cites, "flagged", score, notes, reasons)
+    status = "corrected" if bad or claim.recited else "verified"
+    return SentenceCheck(_format(body, claim.cites), claim.cites, status, score, notes)
 
 
 def latin_ratio(text: str) -> float:

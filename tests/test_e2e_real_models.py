@@ -159,10 +159,10 @@ def test_ask_path_works_with_networking_blocked(real_env: dict[str, str], tmp_pa
 
 @pytest.mark.timeout(1800)  # about 4 minutes on 2 idle cores: a dozen schema-constrained generations
 def test_structured_summary_of_the_work_plan_with_real_small_model(real_env: dict[str, str], tmp_path: Path) -> None:
+    from rag.metrics import strict_figure_counts
     from rag.normalize import compact
     from rag.schemas import SummaryRecord
     from rag.store import Store
-    from rag.verify import number_in_passage, numbers_in
 
     out = tmp_path / "summaries"
     proc = rag(real_env, "summarize", str(SEEDS / "001_db1d55a4d02b970e.txt"), "--out", str(out), timeout=1200)
@@ -178,7 +178,8 @@ def test_structured_summary_of_the_work_plan_with_real_small_model(real_env: dic
         assert all(c.chunk_id in chunks for c in item.citations)
         for text in item.model_dump(exclude={"citations"}).values():
             for value in (text if isinstance(text, list) else [text]):
-                assert all(number_in_passage(n, source) for n in numbers_in(str(value))), value
+                right, total = strict_figure_counts(str(value), source)
+                assert right == total, value
     assert {"98.9%", "2346宗", "357份"} <= {f for item in record.figures for f in item.figures}
     md = (out / "summaries.md").read_text(encoding="utf-8")
     assert "工作回顾" in md and "工作计划" in md

@@ -39,6 +39,24 @@ def test_contains_all_normalizes_width_script_and_spaces() -> None:
     assert not m.contains_all("提出了十三条意见", ["十二条"])
 
 
+def test_contains_all_respects_number_boundaries() -> None:
+    assert not m.contains_all("深龙工〔2020〕18号", ["8号"])
+    assert m.contains_all("深龙工〔2020〕8号", ["8号"])
+    assert not m.contains_all("2025年实现全覆盖", ["25"])
+    assert m.contains_all("25-99人企业实现基本全覆盖", ["25"])
+    assert not m.contains_all("建会率98.95%", ["98.9"])
+    assert m.contains_all("7月19-20日召开", ["7月19"])
+
+
+def test_strict_figures_by_hand() -> None:
+    assert m.strict_figures("争取1.8亿元，覆盖27.9万人[2]，占98.9%") == [("1.8", "亿", "元"), ("27.9", "万", "人"),
+                                                                    ("98.9", "", "%")]
+    # "[2]" is a citation, not a figure; 2.8万元 is not 2.8亿元; a figure without a unit matches its digits
+    assert m.strict_figure_counts("投入2.8万元，建成20家[1]", "投入2.8亿元，建成20家") == (1, 2)
+    assert m.strict_figure_counts("共357", "签订集体合同357份") == (1, 1)
+    assert m.strict_figure_counts("74%", "建会率74.4%") == (0, 1)
+
+
 def test_rouge_l_by_hand() -> None:
     # candidate 甲乙丙丁, reference 甲丙丁戊: LCS 甲丙丁 = 3; P = 3/4, R = 3/4 -> F = 0.75
     assert m.rouge_l("甲乙丙丁", "甲丙丁戊") == pytest.approx(0.75)

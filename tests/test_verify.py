@@ -1,21 +1,12 @@
 """Verification on crafted answers: wrong citation numbers, invented numbers, drift, support."""
 
+from rag.figures import figures_in, has_figure
 from rag.normalize import compact as compact_text
-from rag.verify import cn_to_int, number_in_passage, numbers_in, support, verify_answer
+from rag.verify import MARK, Evidence, support, verify_answer
 
 P1 = "全年完成 2346 宗劳资纠纷调处工作，为职工争取各类经济利益 1.8 亿元。"
 P2 = "签订区域性、行业性和单独集体合同357份，覆盖职工27.9万人。"
 P3 = "百人以上企业建会率达98.9%，超额完成95%的年度组建任务。"
-
-
-def test_cn_numerals() -> None:
-    assert cn_to_int("二千三百四十六") == 2346
-    assert cn_to_int("十二") == 12
-    assert cn_to_int("六") == 6
-    assert "1.8" in numbers_in("争取1.8亿元")
-    assert number_in_passage("2346", "全年完成2346宗")
-    assert not number_in_passage("234", "全年完成2346宗")
-    assert number_in_passage("6", "共六个方面")
 
 
 def test_correct_answer_is_verified() -> None:
@@ -38,14 +29,27 @@ def test_wrong_citation_recited_to_the_right_passage() -> None:
     assert 2 in s.citations and s.status == "corrected"
 
 
-def test_invented_number_flagged_or_dropped() -> None:
+def test_invented_number_in_a_supported_sentence_is_dropped() -> None:
     v = verify_answer("全年完成2346宗劳资纠纷调处工作[1]。另外还新建了8888个职工书屋[1]。", [P1, P2])
-    statuses = [s.status for s in v.sentences]
-    assert statuses[0] == "verified"
-    assert statuses[1] in ("flagged", "dropped")
-    assert "8888" not in v.answer or statuses[1] == "flagged"
+    assert [s.status for s in v.sentences] == ["verified", "dropped"]
+    assert "8888" not in v.answer
     assert v.outcome == "flagged"
     assert any("8888" in w for w in v.warnings)
+
+
+def test_figure_missing_from_a_well_supported_sentence_is_marked() -> None:
+    v = verify_answer("全年完成2345宗劳资纠纷调处工作[1]。", [P1])
+    [s] = v.sentences
+    assert s.status == "flagged" and s.reasons == ["figure"]
+    assert v.answer == f"全年完成2345宗劳资纠纷调处工作{MARK}（资料为2346宗）[1]。"
+
+
+def test_figures_in_the_heading_count_but_not_the_label() -> None:
+    heading = Evidence("现将工作思路印发给你们。", "深圳市龙岗区总工会2019年工作总结", "深龙工〔2020〕8号")
+    assert verify_answer("发文字号是深龙工〔2020〕8号[1]。", [heading]).outcome == "verified"
+    # "[3]" is the prompt's label of the third passage, not a figure of it
+    v = verify_answer("共有3个示范点[3]。", [P1, P2, "龙岗区确定了一批示范点。"])
+    assert v.sentences[0].status in ("flagged", "dropped") and "figure" in v.sentences[0].reasons
 
 
 def test_number_with_full_width_and_spaces_matches() -> None:
@@ -59,13 +63,14 @@ def test_uncited_sentence_gets_citation_when_supported() -> None:
     assert v.sentences[0].status == "corrected"
 
 
-def test_unsupported_claims_flagged_or_dropped() -> None:
+def test_unsupported_claims() -> None:
     v = verify_answer("工会还组织了大型文艺汇演和体育比赛活动[1]。", [P1])
     assert v.sentences[0].status == "dropped"  # shares nothing with the passage
     assert support("工会还组织了大型文艺汇演", P1) < 0.25
     v = verify_answer("工会完成劳资纠纷调处工作，并举办了文艺汇演比赛[1]。", [P1])
-    assert v.sentences[0].status == "flagged"  # partly supported
+    assert v.sentences[0].status == "flagged" and v.sentences[0].reasons == ["support"]
     assert 0.25 <= v.sentences[0].support < 0.5
+    assert MARK in v.answer
 
 
 def test_traditional_answer_converted() -> None:
@@ -77,12 +82,12 @@ MEETING = "7月19-20日，深化新时代浙江产业工人队伍建设改革工
 
 
 def test_dates_are_checked_as_month_and_day() -> None:
-    assert numbers_in("7月19-20日在传化集团召开") == ["date:7月19", "20"]
-    assert number_in_passage("date:7月19", compact_text(MEETING))
-    assert number_in_passage("date:7月20", compact_text(MEETING))  # inside the range 19-20
-    assert number_in_passage("date:2月9", compact_text("2023年2月9日至10日"))
-    assert not number_in_passage("date:10月19", compact_text(MEETING))  # each digit run occurs, the date not
-    assert not number_in_passage("date:2月19", compact_text(MEETING))
+    assert [(f.kind, f.month, f.low, f.high) for f in figures_in("7月19-20日在传化集团召开")] == [("date", 7, 19, 20)]
+    passage = compact_text(MEETING)
+    [d1], [d2], [d3], [d4] = (figures_in(x) for x in ("7月19日", "7月20日", "10月19日", "2月19日"))
+    assert has_figure(d1, passage) and has_figure(d2, passage)  # 20 inside the range 19-20
+    assert not has_figure(d3, passage)  # each digit run occurs, the date not
+    assert not has_figure(d4, passage)
 
 
 def test_sentence_with_a_date_no_passage_has_is_dropped() -> None:

@@ -1,0 +1,131 @@
+"""Negative rejection: the same questions asked of a store that holds their answer and of one that
+holds only related passages (the notices that answer them are left out).
+
+    python -m bench.negative_rejection build --out W       # W/full.jsonl, W/negative.jsonl, W/corpus_without
+    rag ingest ../shared/corpus/ncp_policies --store W/store_full
+    rag ingest W/corpus_without --store W/store_without
+    rag eval W/full.jsonl --store W/store_full --mode answer --out W/run_full
+    rag eval W/negative.jsonl --store W/store_without --mode answer --out W/run_without
+    python -m bench.negative_rejection score W              # refusal rate, false refusals, accuracy
+
+The questions are the ncp_dev items that have ``must_include``. An item is kept for the negative set
+only when no notice left in the store contains all of its ``must_include`` strings (compared in the
+search form), so a refusal is the right answer there; the full-store run measures false refusals and
+accuracy on the same questions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from rag.normalize import compact
+
+ROOT = Path(__file__).resolve().parent.parent
+NCP = ROOT.parent / "shared" / "corpus" / "ncp_policies"
+NCP_DEV = ROOT.parent / "shared" / "eval" / "ncp_dev.jsonl"
+SEEDS = ROOT / "sample_corpus"
+
+
+# Questions on the seed documents with the place, year or organisation changed: the seeds hold
+# related passages (the same metric for another district or year) and no answer.
+SEED_NEGATIVES = [
+    "2021年龙岗区百人以上企业建会率是多少？",
+    "福田区总工会2019年全年完成了多少宗劳资纠纷调处工作？",
+    "2018年龙岗区签订了多少份集体合同，覆盖多少职工？",
+    "宝安区建成了多少家四级职工服务阵地？",
+    "2023年罗湖区推进产业工人队伍建设改革领导小组工作会议在什么地点召开？",
+    "江苏产业工人队伍建设改革工作推进会在哪里召开？",
+    "龙岗区总工会2024年2月9日的工作推进会在哪里召开？",
+    "罗湖区总工会2022年的工会经费预算是多少？",
+    "吉利集团工会总结的产改工作“四个坚持”是什么？",
+    "坪山区工会联合会综合改革确定了多少个区级示范点？",
+    "2021年龙岗区新办理了多少张工会会员服务卡？",
+    "南山区2019年组织了多少场职工培训活动？",
+]
+MAX_NEGATIVE = 60
+WINDOW = 10  # a kept notice holding any 10 characters of the gold answer in a row may answer it
+
+
+def _answered_by(item: dict[str, Any], texts: list[str]) -> bool:
+    if item.get("must_include"):
+        needles = [compact(m) for m in item["must_include"]]
+        return any(all(n in text for n in needles) for text in texts)
+    gold = compact(item.get("answer", ""))
+    windows = {gold[i:i + WINDOW] for i in range(max(len(gold) - WINDOW + 1, 1))}
+    return any(w in text for w in windows for text in texts)
+
+
+def build(out: Path) -> None:
+    items = [json.loads(line) for line in NCP_DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
+    graded = [it for it in items if it.get("must_include") and it.get("sources")]
+    others = [it for it in items if not it.get("must_include") and it.get("sources")
+              and len(compact(it.get("answer", ""))) >= WINDOW]
+    candidates = (graded + others)[:MAX_NEGATIVE + 40]
+    withheld = {s for it in candidates for s in it["sources"]}
+    corpus = out / "corpus_without"
+    if corpus.exists():
+        shutil.rmtree(corpus)
+    corpus.mkdir(parents=True)
+    kept_texts = []
+    for path in [*sorted(NCP.glob("*.txt")), *sorted(SEEDS.glob("*.txt"))]:
+        if path.name not in withheld:
+            shutil.copy2(path, corpus / path.name)
+            kept_texts.append(compact(path.read_text(encoding="utf-8", errors="replace")))
+    negative: list[dict[str, Any]] = [
+        {"id": f"seed-neg-{i:02d}", "type": "unanswerable", "question": q, "answer": "", "must_include": [],
+         "sources": []} for i, q in enumerate(SEED_NEGATIVES, 1)]
+    for it in candidates:
+        if len(negative) >= MAX_NEGATIVE + len(SEED_NEGATIVES):
+            break
+        if not _answered_by(it, kept_texts):
+            negative.append({**it, "type": "unanswerable", "must_include": [], "sources": [],
+                             "withheld": it["sources"], "withheld_must_include": it.get("must_include", [])})
+    for name, rows in (("full.jsonl", graded), ("negative.jsonl", negative)):
+        (out / name).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    print(f"{len(graded)} answerable questions (full.jsonl); {len(negative)} negative ({len(SEED_NEGATIVES)} on "
+          f"the seeds; {len(withheld)} notices left out, {len(kept_texts)} documents kept in {corpus})")
+
+
+def score(work: Path) -> None:
+    def records(run: str) -> list[dict[str, object]]:
+        path = work / run / "items.jsonl"
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+    negative = records("run_without")
+    refused = sum(1 for r in negative if r.get("refused"))
+    print(f"negative: {refused}/{len(negative)} refused = {refused / max(len(negative), 1):.3f}")
+    full_path = work / "run_full" / "items.jsonl"
+    if full_path.exists():
+        from rag.metrics import contains_all
+
+        full = records("run_full")
+        false_refusals = sum(1 for r in full if r.get("refused"))
+        correct = sum(1 for r in full if not r.get("refused")
+                      and contains_all(str(r.get("answer", "")), list(r.get("must_include") or [])))  # type: ignore[call-overload]
+        n = max(len(full), 1)
+        print(f"answerable: {false_refusals}/{len(full)} false refusals = {false_refusals / n:.3f}; "
+              f"accuracy {correct}/{len(full)} = {correct / n:.3f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    b = sub.add_parser("build")
+    b.add_argument("--out", type=Path, required=True)
+    s = sub.add_parser("score")
+    s.add_argument("work", type=Path)
+    args = parser.parse_args(argv)
+    if args.cmd == "build":
+        build(args.out)
+    else:
+        score(args.work)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

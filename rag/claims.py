@@ -1,0 +1,170 @@
+"""The parts of a claim the checker binds to a passage: names, polarity, the words around a figure.
+
+All functions take and return the search form (:func:`rag.normalize.compact`).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from rag.figures import Figure
+
+_CJK = "\u4e00-\u9fff"
+# Place and organisation names: a two-character proper name before a suffix. Only the proper name is
+# compared ("罗湖" for 罗湖区), so 深圳市罗湖区 / 罗湖区委 / 罗湖 all count as naming it.
+_NAME_SUFFIXES = "省|市|区|县|镇|乡|街道|集团"
+_NAME_RE = re.compile(f"([{_CJK}]{{2}})(?:{_NAME_SUFFIXES})")
+_NOT_NAMES = frozenset("""全区 本区 该区 辖区 城区 社区 园区 地区 市区 片区 小区 景区 湾区 新区 各区 两区 郊区 山区 矿区 试验区
+城市 全市 本市 该市 各市 我市 超市 上市 门市 城市 股市 楼市 入市 开市 省市 地市 县市 市市 都市 海市 早市 夜市 灰市
+全省 本省 该省 各省 我省 外省 分省 节省 反省 外县 全县 本县 各县 该县 城镇 乡镇 村镇 集镇 全镇 各镇 本镇 城乡 全乡
+各乡 下乡 家乡 返乡 老乡 异乡 各街道 全街道 本公司 该公司 分公司 子公司 总公司 各公司 全集团 本集团 该集团 大集团
+龙头公司 中区 东区 西区 南区 北区 各街 服务区 示范区 开发区 保税区 功能区 行政区 风景区 生活区 工业区 产业区 居住区 聚集区
+重点区 先行区 核心区 高新区 自贸区 特区 经济区 实验区 边区 疫区 灾区 风险区 防控区 管控区 封控区 低风险区 中风险区 高风险区
+风险区 建成 建成区 责任区 战区 禁区 校区 厂区 营区 库区 港区 站区 政区 各区县 区县 市县 省区""".split())
+_FUNCTION_CHARS = set("全本该各我你他这那其此每某分两省市区县镇乡在于由对向从把被和与及或等为是的了将到至哪几多")
+# jieba tags many words as places (多角度, 上门); of its place tags only these count
+_PROVINCES = frozenset("""北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东
+海南 四川 贵州 云南 陕西 甘肃 青海 台湾 内蒙古 广西 西藏 宁夏 新疆 香港 澳门 深圳 广州 武汉 南京 杭州 成都 西安""".split())
+
+# Negation, and pairs of opposite wording: a claim whose wording differs from its passage's here has
+# reversed what the passage says.
+_NOT_NEGATION = ("不断", "不仅", "不但", "不少", "不同", "不久", "不管", "不论", "未来", "无论", "无数", "非公", "非常",
+                 "非遗", "无偿", "无缝", "无障碍", "无人机", "不忘", "毫不", "并非", "无一", "不懈", "不动产", "非法",
+                 "不得", "不良", "无形", "无线", "未成年", "不定期", "不限", "不超过", "不低于", "不少于", "不高于",
+                 "不大于", "不小于", "非税", "非营利", "非物质", "无纸化", "无接触", "无症状")
+_NEGATION_RE = re.compile("尚未|未能|并未|从未|没有|没|未|不|无|非")
+_DIRECTIONS = (("增长|增加|提高|上升|提升|扩大|上涨|超额|超过|高于|多于|以上|翻番", 1),
+               ("下降|减少|降低|下滑|缩小|下跌|低于|少于|不足|以下|回落", -1))
+
+
+def names_in(text: str) -> list[str]:
+    """Proper names of places and organisations ("罗湖", "传化", "山西"), in order, without repeats."""
+    return list(_names(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _names(text: str) -> tuple[str, ...]:
+    import jieba.posseg
+
+    spans: list[tuple[int, int, str, str]] = []
+    pos = 0
+    for token in jieba.posseg.lcut(text):
+        spans.append((pos, pos + len(token.word), token.word, token.flag))
+        pos += len(token.word)
+    starts = {s for s, _, _, _ in spans}
+    found: list[tuple[int, str]] = []
+    for m in _NAME_RE.finditer(text):
+        name, suffix_at = m.group(1), m.start() + 2
+        if m.group(0) in _NOT_NAMES or name in _NOT_NAMES or name[0] in _FUNCTION_CHARS or name[1] in _FUNCTION_CHARS:
+            continue
+        if m.start() not in starts or text[suffix_at:suffix_at + 2] in _SUFFIX_WORDS:
+            continue  # 推进园区: "进园" starts inside a word; 投放市场: 市 begins 市场
+        if any(s == suffix_at and e > m.end() for s, e, _, _ in spans):
+            continue  # 签订区域性: the "suffix" begins another word
+        found.append((m.start(), name))
+    for start, _, word, flag in spans:
+        proper = _SUFFIX_RE.sub("", word)
+        if flag == "ns" and proper in _PROVINCES:
+            found.append((start, proper))
+    return tuple(dict.fromkeys(name for _, name in sorted(found)))
+
+
+_SUFFIX_WORDS = frozenset("市场 市民 市值 市政 市容 市面 区域 区间 区别 区分 区块 县域 省份 省级 省钱 省力 镇压 乡村 乡镇 集团化".split())
+_SUFFIX_RE = re.compile(f"(?:{_NAME_SUFFIXES})$")
+
+
+def polarity(clause: str) -> tuple[bool, int]:
+    """(negated?, direction +1/-1/0) of a clause."""
+    text = clause
+    for word in _NOT_NEGATION:
+        text = text.replace(word, "")
+    negated = len(_NEGATION_RE.findall(text)) % 2 == 1
+    direction = 0
+    for pattern, sign in _DIRECTIONS:
+        if re.search(pattern, text):
+            direction = sign if direction in (0, sign) else 0
+    return negated, direction
+
+
+def clauses(text: str) -> list[str]:
+    return [c for c in re.split(r"[，,；;。！？!?：:\n]+", text) if c]
+
+
+_CLAUSE_SPLIT_RE = re.compile(r"[，,；;。！？!?：:、\n]")
+
+
+def clause_span(text: str, start: int, end: int) -> tuple[int, int]:
+    while start > 0 and not _CLAUSE_SPLIT_RE.match(text[start - 1]):
+        start -= 1
+    while end < len(text) and not _CLAUSE_SPLIT_RE.match(text[end]):
+        end += 1
+    return start, end
+
+
+def segment(text: str, fig: Figure, figures: list[Figure]) -> str:
+    """The words that go with ``fig`` in ``text``: its clause, cut at the neighbouring figures."""
+    start, end = clause_span(text, fig.start, fig.end)
+    lo, hi = start, end
+    for other in figures:
+        if other is fig or other.kind == "year":
+            continue
+        if start <= other.start and other.end <= fig.start:
+            start = other.end
+        elif fig.end <= other.start and other.end <= end:
+            end = other.start
+    seg = text[start:fig.start] + text[fig.end:end]
+    if len(content_grams(seg)) < 2:  # "25人-99人企业…": a pair of figures shares its clause's words
+        inside = [o for o in figures if lo <= o.start and o.end <= hi]
+        seg, last = "", lo
+        for o in sorted(inside, key=lambda o: o.start):
+            seg, last = seg + text[last:o.start] + " ", o.end
+        seg += text[last:hi]
+    return seg
+
+
+def figure_token(fig: Figure) -> str:
+    """A figure as one "word" of its neighbour's context: "25-99人企业建会率达74.4%" binds 74.4% to 25-99人."""
+    return f"#{fig.kind}:{fig.low:g}-{fig.high:g}:{fig.unit}"
+
+
+def neighbours(text: str, fig: Figure, figures: list[Figure]) -> set[str]:
+    """Tokens of the other figures (not years) in the clause of ``fig``."""
+    start, end = clause_span(text, fig.start, fig.end)
+    return {figure_token(o) for o in figures
+            if o is not fig and o.kind != "year" and start <= o.start and o.end <= end}
+
+
+def bind_score(grams: set[str], seg: str, tokens: set[str]) -> float:
+    """Share of the claim's words (bigrams, and its neighbours' figure tokens) in a passage segment."""
+    if not grams:
+        return 0.0
+    return sum(1 for g in grams if (g in tokens if g.startswith("#") else g in seg)) / len(grams)
+
+
+def content_grams(text: str) -> set[str]:
+    """Character bigrams of the Chinese words (digits, letters and punctuation left out)."""
+    runs = re.findall(f"[{_CJK}]+", text)
+    return {run[i:i + 2] for run in runs for i in range(len(run) - 1)}
+
+
+def overlap(words: set[str], text: str) -> float:
+    """Share of ``words`` (bigrams) that occur in ``text``."""
+    if not words:
+        return 0.0
+    return sum(1 for g in words if g in text) / len(words)
+
+
+def sentence_around(text: str, start: int) -> str:
+    """The sentence of ``text`` (up to 。！？; or a line break) that holds position ``start``."""
+    left = max(text.rfind(ch, 0, start) for ch in "。！？!?；;\n") + 1
+    ends = [i for i in (text.find(ch, start) for ch in "。！？!?；;\n") if i != -1]
+    return text[left:min(ends) if ends else len(text)]
+
+
+def window_around(text: str, start: int) -> str:
+    """The sentence holding ``start`` and the one before it (joined by NUL): where a figure's subject
+    is named."""
+    sentence = sentence_around(text, start)
+    left = text.find(sentence)
+    return sentence_around(text, left - 1) + "\x00" + sentence if left > 1 else sentence

@@ -1,0 +1,207 @@
+"""Figures as values: every number a reader would check, parsed from text into a typed :class:`Figure`.
+
+"2.8亿元" is 280,000,000 of 元, "74.4%" is a percent, "7月19-20日" a date range, "二〇一九年" the year
+2019, "3万多人次" about 30,000 of 人次. Two figures match only when their values are equal and their
+units compatible, so "2.8万元" never backs "2.8亿元", "74%" never backs "74.4%" and "56万人" never
+backs "56%". Texts are parsed in the search form (:func:`rag.normalize.compact`); spans index it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from rag.normalize import compact
+
+FigureKind = Literal["number", "percent", "date", "year"]
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+              "九": 9}
+_CN_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
+_MAGNITUDES = {"万亿": 1e12, "千万": 1e7, "百万": 1e6, "万": 1e4, "亿": 1e8, "千": 1e3}
+# longest first: "个百分点" is not "个", "人次" is not "人"
+_UNITS = sorted("""个百分点 百分点 平方公里 平方米 公顷 人次 户次 个月 小时 分钟 公里 千米 公斤 千克 元 人 名 位 家 个 宗 项
+份 张 条 场 次 件 台 户 所 批 期 篇 倍 岁 年 月 日 天 周 号 米 亩 吨 辆 套 座 栋 间 床 支 例 起 类 种 届 处 只 部 本 册 首
+块 株 艘 架 列 趟 班 室 层 级 轮 段 元钱""".split(), key=len, reverse=True)
+_UNIT_GROUPS = [
+    {"人", "名", "位", "人次"},
+    {"个", "家", "所", "项", "件", "宗", "份", "张", "条", "场", "次", "台", "户", "批", "期", "篇", "座", "栋", "间",
+     "套", "辆", "支", "例", "起", "类", "种", "届", "处", "只", "部", "本", "册", "首", "块", "株", "艘", "架", "列",
+     "趟", "班", "室", "层", "级", "轮", "段"},
+    {"日", "天"},
+    {"月", "个月"},
+    {"元", "元钱"},
+    {"个百分点", "百分点"},
+    {"公里", "千米"},
+    {"公斤", "千克"},
+]
+_ARABIC = r"\d+(?:,\d{3})*(?:\.\d+)?"
+_CN = "[零〇一二两三四五六七八九十百千]"
+_RANGE = "[-—–~～至到]"
+_DAY = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"
+_DATE_RE = re.compile(
+    rf"(?<![\d.])(?P<m>\d{{1,2}}|[一二三四五六七八九十]{{1,3}})月(?:份)?"
+    rf"(?:(?P<d>{_DAY})(?:日|号)?(?:{_RANGE}(?:(?P<m2>\d{{1,2}})月)?(?P<d2>{_DAY})(?:日|号)?)?)?")
+_YEAR_RE = re.compile(rf"(?<![\d.])(?P<y>(?:19|20)\d{{2}}|[〇零一二三四五六七八九]{{4}})(?:{_RANGE}(?P<y2>(?:19|20)\d{{2}}))?年")
+_PERCENT_WORD_RE = re.compile(rf"百分之(?P<n>{_ARABIC}|{_CN}+)")
+_UNIT_ALT = "|".join(map(re.escape, _UNITS))
+_MAG_ALT = "|".join(sorted(_MAGNITUDES, key=len, reverse=True))
+_NUMBER_RE = re.compile(
+    rf"(?<![\d.])(?P<n>{_ARABIC}|{_CN}+)(?:(?P<rng>{_RANGE})(?P<n2>{_ARABIC}|{_CN}+))?"
+    rf"(?P<mag>{_MAG_ALT})?(?P<more>多|余)?(?P<unit>%|‰|{_UNIT_ALT})?")
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure of a text. ``low``/``high`` carry the value with its magnitude applied (equal
+    unless a range); for a date they are the day (0 when only the month is given)."""
+
+    kind: FigureKind
+    low: float
+    high: float
+    unit: str
+    text: str
+    start: int
+    end: int
+    month: int = 0
+    approx: bool = False
+
+    def matches(self, other: Figure) -> bool:
+        """Does ``other`` (in a passage) state this figure (in an answer)?"""
+        if self.kind == "date" or other.kind == "date":
+            if self.kind != other.kind or self.month != other.month:
+                return False
+            if not self.low:
+                return True  # "7月" is backed by any 7月 date
+            return bool(other.low) and other.low <= self.low and self.high <= other.high
+        if self.kind == "year" or other.kind == "year":
+            bare = other if self.kind == "year" else self
+            if bare.kind not in ("year", "number") or (bare.kind == "number" and bare.unit):
+                return False
+            return other.low <= self.low and self.high <= other.high
+        if self.kind != other.kind:
+            return False
+        return _same(self.low, other.low) and _same(self.high, other.high) and units_compatible(self.unit, other.unit)
+
+    def same_metric_kind(self, other: Figure) -> bool:
+        """Could ``other`` be another value of the same kind of quantity (for "资料为…")?"""
+        if self.kind != other.kind:
+            return False
+        if self.kind == "number":
+            return bool(self.unit) and units_compatible(self.unit, other.unit) and bool(other.unit)
+        return True
+
+
+def _same(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+
+
+def units_compatible(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    if not a or not b:
+        return a not in ("%", "‰") and b not in ("%", "‰")
+    return any(a in g and b in g for g in _UNIT_GROUPS)
+
+
+def cn_to_int(text: str) -> int | None:
+    """Chinese numeral to int: 二千三百四十六 -> 2346, 十二 -> 12, 二〇一九 -> 2019 (positional)."""
+    if not text or any(ch not in _CN_DIGITS and ch not in _CN_SMALL_UNITS for ch in text):
+        return None
+    if len(text) > 1 and not any(ch in _CN_SMALL_UNITS for ch in text):
+        if "两" in text:
+            return None  # 两三 is "two or three", not 23
+        return int("".join(str(_CN_DIGITS[ch]) for ch in text))
+    total, current = 0, 0
+    for ch in text:
+        if ch in _CN_DIGITS:
+            current = _CN_DIGITS[ch]
+        else:
+            total += (current or 1) * _CN_SMALL_UNITS[ch]
+            current = 0
+    return total + current
+
+
+def _value(text: str) -> float | None:
+    if text[0].isdigit():
+        return float(text.replace(",", ""))
+    value = cn_to_int(text)
+    return None if value is None else float(value)
+
+
+def _cn_ok(text: str, followed: bool) -> bool:
+    """A Chinese numeral is a figure only before a magnitude or unit, and a lone 一 never is: 一是,
+    一批 and 一个 are wording, not figures."""
+    return followed and text != "一"
+
+
+@functools.lru_cache(maxsize=8192)
+def _parse(text: str) -> tuple[Figure, ...]:
+    found: list[Figure] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(start: int, end: int) -> bool:
+        return all(end <= s or start >= e for s, e in taken)
+
+    def add(fig: Figure) -> None:
+        found.append(fig)
+        taken.append((fig.start, fig.end))
+
+    for m in _DATE_RE.finditer(text):
+        month = _value(m.group("m"))
+        if month is None or not 1 <= month <= 12:
+            continue
+        if not m.group("d") and not m.group("m").isdigit():
+            continue  # 一月 alone is rarely a date in these texts
+        day = _value(m.group("d")) if m.group("d") else 0.0
+        day2 = _value(m.group("d2")) if m.group("d2") else day
+        if day is None or day2 is None or day > 31 or day2 > 31:
+            continue
+        if m.group("m2") and m.group("d2"):
+            day2 = 31.0  # 7月30日至8月2日: from the first day to the month's end is what the first month says
+        add(Figure("date", day, day2, "", m.group(0), m.start(), m.end(), month=int(month)))
+    for m in _YEAR_RE.finditer(text):
+        if not free(m.start(), m.end()):
+            continue
+        year = _value(m.group("y"))
+        if year is None:
+            continue
+        year2 = _value(m.group("y2")) if m.group("y2") else year
+        add(Figure("year", year, year2 or year, "年", m.group(0), m.start(), m.end()))
+    for m in _PERCENT_WORD_RE.finditer(text):
+        value = _value(m.group("n"))
+        if value is not None and free(m.start(), m.end()):
+            add(Figure("percent", value, value, "%", m.group(0), m.start(), m.end()))
+    for m in _NUMBER_RE.finditer(text):
+        if not free(m.start(), m.end()):
+            continue
+        n, n2, mag, unit = m.group("n"), m.group("n2"), m.group("mag"), m.group("unit") or ""
+        if not n[0].isdigit() and not _cn_ok(n, bool(mag or unit)):
+            continue
+        if n2 and not n2[0].isdigit() and not (mag or unit):
+            n2 = None
+        low, high = _value(n), _value(n2) if n2 else None
+        if low is None:
+            continue
+        scale = _MAGNITUDES.get(mag or "", 1.0)
+        high = low if high is None else high
+        end = m.start("rng") if (m.group("n2") and n2 is None) else m.end()
+        kind: FigureKind = "percent" if unit in ("%", "‰") else "number"
+        if unit == "‰":
+            low, high, unit = low / 10, high / 10, "%"
+        approx = bool(m.group("more")) or text[end:end + 2] in ("左右", "以上", "以下")
+        add(Figure(kind, low * scale, high * scale, "%" if kind == "percent" else unit, text[m.start():end],
+                   m.start(), end, approx=approx))
+    return tuple(sorted(found, key=lambda f: f.start))
+
+
+def figures_in(text: str, already_compact: bool = False) -> list[Figure]:
+    """Every figure of ``text``, in order; spans index ``compact(text)``."""
+    return list(_parse(text if already_compact else compact(text)))
+
+
+def has_figure(figure: Figure, text: str, already_compact: bool = False) -> bool:
+    """Does ``text`` state ``figure`` (same value, compatible unit)?"""
+    return any(figure.matches(other) for other in figures_in(text, already_compact))
