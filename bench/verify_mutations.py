@@ -6,7 +6,7 @@ through the whole answer path (real retrieval, a scripted model, the checker).
 For each answerable item with a gold answer, the scripted model answers with the gold answer, cited
 to the prompt passage that holds most of its ``must_include`` strings; then with each mutation that
 applies to it: a digit changed, a decimal cut, 万/亿 swapped, the unit changed, the figure swapped for
-another figure of the passage, the place swapped, the claim negated, the question asked for another
+another figure of the passage, the place or person swapped, the claim negated, the question asked for another
 year. Prints, per kind: how many were caught (refused, or the changed sentence marked or dropped),
 and for the gold answers how many were marked (false alarms), and the checker's time per answer.
 """
@@ -24,6 +24,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from rag.claims import persons_in
 from rag.figures import figures_in
 from rag.llm import LLM, Message
 from rag.normalize import compact
@@ -78,6 +79,9 @@ def mutations(question: str, answer: str) -> list[tuple[str, str, str]]:
         if a in text:
             out.append(("place", question, text.replace(a, b)))
             break
+    for person in persons_in(text):
+        out.append(("person", question, text.replace(person, "张建国" if person != "张建国" else "李建国")))
+        break
     m = _VERBS.search(text)
     if m:
         out.append(("negate", question, text[:m.start()] + "未" + text[m.start():]))

@@ -45,13 +45,11 @@ def names_in(text: str) -> list[str]:
 
 @functools.lru_cache(maxsize=4096)
 def _names(text: str) -> tuple[str, ...]:
-    import jieba.posseg
-
     spans: list[tuple[int, int, str, str]] = []
     pos = 0
-    for token in jieba.posseg.lcut(text):
-        spans.append((pos, pos + len(token.word), token.word, token.flag))
-        pos += len(token.word)
+    for word, flag in _tagged(text):
+        spans.append((pos, pos + len(word), word, flag))
+        pos += len(word)
     starts = {s for s, _, _, _ in spans}
     found: list[tuple[int, str]] = []
     for m in _NAME_RE.finditer(text):
@@ -68,6 +66,19 @@ def _names(text: str) -> tuple[str, ...]:
         if flag == "ns" and proper in _PROVINCES:
             found.append((start, proper))
     return tuple(dict.fromkeys(name for _, name in sorted(found)))
+
+
+def persons_in(text: str) -> list[str]:
+    """Person names as jieba tags them (卢耀明, 王文序): checked only for being in the passage, so a
+    word it mistags is harmless when the answer copies its passage."""
+    return [w for w, flag in _tagged(text) if flag in ("nr", "nrfg", "nrt") and 2 <= len(w) <= 4]
+
+
+@functools.lru_cache(maxsize=4096)
+def _tagged(text: str) -> tuple[tuple[str, str], ...]:
+    import jieba.posseg
+
+    return tuple((t.word, t.flag) for t in jieba.posseg.lcut(text))
 
 
 _SUFFIX_WORDS = frozenset("市场 市民 市值 市政 市容 市面 区域 区间 区别 区分 区块 县域 省份 省级 省钱 省力 镇压 乡村 乡镇 集团化".split())

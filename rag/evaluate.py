@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from rag import metrics as m
 from rag.jsonl import append_record, drop_torn_tail, read_records
 from rag.normalize import compact
-from rag.verify import strip_citations
+from rag.verify import strip_citations, strip_marks
 
 if TYPE_CHECKING:
     from rag.app import App
@@ -233,7 +233,7 @@ def summary_numbers(record: dict[str, Any]) -> tuple[int, int]:
 
 def answer_prose(record: dict[str, Any]) -> str:
     """The answer without its [n] markers, whose digits would count as text."""
-    return strip_citations(record.get("answer", ""))
+    return strip_citations(strip_marks(record.get("answer", "")))
 
 
 GOLD_COVERED = 0.8  # an answer holding >= 80% of the gold answer's characters, in order, counts as covering it

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 
 from rag.figures import cn_to_int
 from rag.normalize import compact
-from rag.verify import strip_citations
+from rag.verify import strip_citations, strip_marks
 
 _PUNCT_RE = re.compile(r"[\W_]+")
 
@@ -36,7 +36,7 @@ _CN_COUNT_RE = re.compile(r"[零〇一二两三四五六七八九十百千]+(?=[
 def match_form(text: str) -> str:
     """Normal form for must_include matching: no [n] markers, no punctuation, and Chinese numerals
     before a unit written in digits (十二条 = 12条)."""
-    text = _RANGE_DASH_RE.sub("至", normal_form(strip_citations(text)))  # 25-99 stays a range, not 2599
+    text = _RANGE_DASH_RE.sub("至", normal_form(strip_citations(strip_marks(text))))  # 25-99 stays a range, not 2599
     text = _LOOSE_PUNCT_RE.sub("", text)
     return _CN_COUNT_RE.sub(lambda m: str(value) if (value := cn_to_int(m.group(0))) is not None else m.group(0), text)
 
@@ -67,7 +67,7 @@ _STRICT_RE = re.compile(rf"(?<![\d.])(\d+(?:\.\d+)?)(万亿|千万|百万|万|�
 
 def strict_figures(text: str) -> list[tuple[str, str, str]]:
     """(digits, magnitude, unit) of each Arabic figure: "2.8亿元" -> ("2.8", "亿", "元")."""
-    norm = normal_form(strip_citations(text)).replace(",", "")
+    norm = normal_form(strip_citations(strip_marks(text))).replace(",", "")
     return [(m.group(1), m.group(2) or "", m.group(3) or "") for m in _STRICT_RE.finditer(norm)]
 
 

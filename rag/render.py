@@ -43,23 +43,37 @@ def print_hits(console: Console, hits: list[Hit], terms: list[str]) -> None:
         console.print(Panel(highlight(c.text, terms), title=head, title_align="left", expand=True))
 
 
+DRAFT_LABEL = "草稿（核对中，尚未核实）："
+
+
 @contextlib.contextmanager
 def draft_view(console: Console) -> Iterator[Callable[[str], None] | None]:
-    """Where the model's text streams while it is written: a dim panel marked unchecked, cleared
-    when the answer is done, so that only the checked answer (with its marks) stays on screen. Not
-    in a terminal, nothing streams."""
+    """Where the model's text streams while it is written: dim, after a label saying it is not yet
+    checked, and erased when the answer is done, so that only the checked answer (with its marks)
+    stays on screen. Not in a terminal, nothing streams. (No live-refresh thread: it floods a slow
+    terminal and, in a pseudo-terminal, kept Ctrl-C from stopping the answer.)"""
     if not console.is_terminal:
         yield None
         return
-    from rich.live import Live
+    from rich.cells import cell_len
 
-    text = Text(style="dim")
-    panel = Panel(text, title="草稿（核对中，尚未核实）", title_align="left", border_style="dim")
+    out = console.file
+    shown: list[str] = [DRAFT_LABEL]
+    out.write(f"\x1b[2m{DRAFT_LABEL}")
+    out.flush()
+
     def on_token(piece: str) -> None:
-        text.append(piece)
+        shown.append(piece)
+        out.write(piece)
+        out.flush()
 
-    with Live(panel, console=console, transient=True, refresh_per_second=8):
+    try:
         yield on_token
+    finally:
+        width = max(console.width, 1)
+        rows = sum(max(1, -(-cell_len(line) // width)) for line in "".join(shown).split("\n"))
+        out.write("\x1b[0m\r" + (f"\x1b[{rows - 1}A" if rows > 1 else "") + "\x1b[J")
+        out.flush()
 
 
 def print_answer(console: Console, result: AnswerResult) -> None:

@@ -139,6 +139,14 @@ def strip_citations(sentence: str) -> str:
     return _CITE_RE.sub("", sentence).strip()
 
 
+_MARK_RE = re.compile(MARK + r"(?:（[^）]*）)?")
+
+
+def strip_marks(text: str) -> str:
+    """The answer as the model claimed it: without the checker's marks and what it says the passage has."""
+    return _MARK_RE.sub("", text)
+
+
 def _bigrams(text: str) -> set[str]:
     clean = re.sub(r"[\s\W_]+", "", compact(text))
     return {clean[i:i + 2] for i in range(len(clean) - 1)}
@@ -181,6 +189,7 @@ class _Claim:
     question: str
     findings: list[_Finding] = field(default_factory=list)
     recited: list[str] = field(default_factory=list)
+    backed: list[tuple[Figure, dict[int, Figure]]] = field(default_factory=list)  # figure -> passages stating it
 
     def valid(self) -> list[int]:
         return list(range(1, len(self.evidence) + 1))
@@ -193,7 +202,7 @@ class _Claim:
             grams |= claims.content_grams(self.question)
         return grams | claims.neighbours(self.body, fig, figures), own
 
-    def check_figure(self, fig: Figure, figures: list[Figure], q_years: set[float]) -> None:
+    def check_figure(self, fig: Figure, figures: list[Figure]) -> None:
         grams, own = self.context_grams(fig, figures)
         backing: dict[int, tuple[float, Figure]] = {}  # passage -> (binding, the passage's figure)
         rival: tuple[float, Figure] | None = None
@@ -235,17 +244,32 @@ class _Claim:
             reason = "date" if fig.kind == "date" and not anywhere else "figure"
             self.findings.append(_Finding(reason, f"{fig.text} {why}" + (f" ({hint})" if hint else ""), hint))
             return
-        if fig.kind == "year":
-            return
-        self.check_place(fig, [(i, backing[i][1]) for i in cited])
-        if fig.kind == "date" or not q_years:
-            return
-        stated = [self.evidence[i - 1].years_for(backing[i][1]) for i in cited]
-        if all(years and not (years & q_years) for years in stated):
-            shown = "、".join(f"{int(y)}年" for y in sorted(stated[0]))
+        if fig.kind != "year":
+            self.backed.append((fig, {i: pf for i, (_, pf) in backing.items()}))
+
+    def check_years(self, q_years: set[float]) -> None:
+        """A figure given for the year asked must be stated for that year by a passage that has it
+        (re-cited there when the cited one states it for another year)."""
+        for fig, backing in self.backed:
+            if fig.kind == "date" or not q_years:
+                continue
+            stated = {i: self.evidence[i - 1].years_for(pf) for i, pf in backing.items()}
+            good = [i for i, years in stated.items() if not years or years & q_years]
+            if any(i in self.cites for i in good):
+                continue
+            if good:
+                self.cites = sorted({*self.cites, good[0]})
+                self.recited.append(f"re-cited to [{good[0]}], which states {fig.text} for the year asked")
+                continue
+            cited = next((i for i in self.cites if i in stated), next(iter(stated)))
+            shown = "、".join(f"{int(y)}年" for y in sorted(stated[cited]))
             self.findings.append(_Finding("year", f"{fig.text} is stated for {shown}, not for "
                                           f"{'、'.join(f'{int(y)}年' for y in sorted(q_years))}",
                                           f"资料所述为{shown}"))
+
+    def check_places(self) -> None:
+        for fig, backing in self.backed:
+            self.check_place(fig, [(i, pf) for i, pf in backing.items() if i in self.cites])
 
     def check_restated(self, figures: list[Figure]) -> None:
         """An answer to "多少/几" whose only figures are the question's own has not answered it."""
@@ -278,7 +302,7 @@ class _Claim:
 
     def check_names(self, q_names: list[str]) -> None:
         texts = [self.evidence[i - 1].full for i in self.cites]
-        for name in claims.names_in(self.body):
+        for name in [*claims.names_in(self.body), *claims.persons_in(self.body)]:
             if not any(name in t for t in texts):
                 self.findings.append(_Finding("entity", f"the cited passages do not mention {name}", f"资料未提及{name}"))
         others = {n for t in texts for n in claims.names_in(t)} - set(q_names)
@@ -339,7 +363,9 @@ def verify_answer(answer: str, passages: list[Evidence] | list[str], question: s
         figures = figures_in(claim.body, already_compact=True)
         sentence_years = {f.low for f in figures if f.kind == "year"}
         for fig in figures:
-            claim.check_figure(fig, figures, sentence_years or q_years)
+            claim.check_figure(fig, figures)
+        claim.check_years(sentence_years or q_years)
+        claim.check_places()
         claim.check_restated(figures)
         score = max((support(body, evidence[c - 1].full) for c in claim.cites), default=0.0)
         if score < SUPPORT_THRESHOLD and not claim.findings:

@@ -46,6 +46,9 @@ def test_contains_all_respects_number_boundaries() -> None:
     assert m.contains_all("25-99人企业实现基本全覆盖", ["25"])
     assert not m.contains_all("建会率98.95%", ["98.9"])
     assert m.contains_all("7月19-20日召开", ["7月19"])
+    # what the checker says the passage has is not the answer's
+    assert not m.contains_all("建会率达到98.9%⚠未核实（资料为74.4%）[1]。", ["74.4%"])
+    assert m.strict_figure_counts("建会率达到98.9%⚠未核实（资料为74.4%）", "建会率达到74.4%") == (0, 1)
 
 
 def test_strict_figures_by_hand() -> None:
