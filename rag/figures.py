@@ -80,7 +80,7 @@ class Figure:
             bare = other if self.kind == "year" else self
             if bare.kind not in ("year", "number") or (bare.kind == "number" and bare.unit):
                 return False
-            return other.low <= self.low and self.high <= other.high
+            return _same(self.low, other.low) and _same(self.high, other.high)  # 2024 is not "2020-2025"
         if self.kind != other.kind:
             return False
         return _same(self.low, other.low) and _same(self.high, other.high) and units_compatible(self.unit, other.unit)

@@ -34,6 +34,7 @@ _CITE_RE = re.compile(r"[\[【［]\s*(\d{1,2}(?:\s*[,，、]\s*\d{1,2})*)\s*[\]�
 _SENTENCE_RE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]*|\n")
 _REFUSAL_RE = re.compile("未找到|没有找到|未提及|没有提及|没有提到|未提到|无法回答|没有相关|未涉及|资料中没有|资料中未|未说明|没有说明")
 _HOW_MANY_RE = re.compile("多少|几")
+_ENUMERATOR_RE = re.compile(r"^(?:\d{1,2}(?:[.．](?=\s)|[、)）])|[(（]\d{1,2}[)）]|[一二三四五六七八九十]{1,2}、)\s*")  # "1. ", "（2）"
 _COMPARED_YEAR_RE = re.compile(r"(?:较|比|与|同比|自|从)$")
 SUPPORT_THRESHOLD = 0.5
 DROP_THRESHOLD = 0.25
@@ -281,30 +282,65 @@ class _Claim:
             self.findings.append(_Finding("figure", f"{counted[0].text} only repeats the question's figure"))
 
     def check_place(self, fig: Figure, backed: list[tuple[int, Figure]]) -> None:
-        """A passage that speaks of several places must not give this figure for another one: the
-        place that opens the figure's sentence (or the one before) must be the claim's."""
+        """A figure given for a place must be stated for it: near the place's name in a passage that
+        states it, or in a passage about that place alone — not in a sentence that opens with another."""
         names = claims.names_in(self.body) or claims.names_in(self.question)
-        if not names:
+        if not names or not backed:
             return
         subjects: list[str] = []
         for i, pf in backed:
             full = self.evidence[i - 1].full
-            if not any(n in full for n in names):
-                return  # a passage not about the place at all: check_names says so
             window = claims.window_around(full, pf.start)
             if any(n in window for n in names):
                 return
-            subjects = [n for part in window.split("\x00") for n in claims.names_in(part[:SUBJECT_CHARS])]
-            if not subjects:
-                return
-        self.findings.append(_Finding("entity", f"{fig.text} is stated for {'、'.join(subjects)}, not for "
-                                      f"{'、'.join(names)}", f"资料所述为{subjects[0]}"))
+            near = [n for part in window.split("\x00") for n in claims.names_in(part[:SUBJECT_CHARS])]
+            named = any(n in full for n in names)
+            if not near and (named or not claims.names_in(full)):
+                return  # about that place, or a notice that names no place (本市, 我省)
+            subjects += [n for n in near if n not in subjects]
+        where = "、".join(subjects) or "another place"
+        self.findings.append(_Finding("entity", f"{fig.text} is stated for {where}, not for {'、'.join(names)}",
+                                      f"资料所述为{subjects[0]}" if subjects else f"资料未将{fig.text}与{names[0]}对应"))
+
+    def check_subject(self) -> None:
+        """A claim that names a place or organisation must not take the words a passage says of
+        another one: the sentence of the passage it copies must not open with a different name."""
+        names = claims.names_in(self.body)
+        if not names:
+            return
+        grams = claims.content_grams(self.body)
+        for name in names:
+            grams -= claims.content_grams(name)
+        best: tuple[float, int, int] = (0.0, 0, 0)
+        for i in self.cites:
+            full = self.evidence[i - 1].full
+            for clause in claims.clauses(full):
+                score = claims.overlap(grams, clause)
+                if score > best[0]:
+                    best = (score, i, full.find(clause))
+        score, i, start = best
+        if score < 0.6 or start < 0:
+            return
+        window = claims.window_around(self.evidence[i - 1].full, start)
+        if any(n in window for n in names):
+            return
+        near = [n for part in window.split("\x00") for n in claims.names_in(part[:SUBJECT_CHARS])]
+        if near:
+            self.findings.append(_Finding("entity", f"the passage says this of {'、'.join(near)}, not of "
+                                          f"{'、'.join(names)}", f"资料所述为{near[0]}"))
 
     def check_names(self, q_names: list[str]) -> None:
         texts = [self.evidence[i - 1].full for i in self.cites]
         for name in [*claims.names_in(self.body), *claims.persons_in(self.body)]:
-            if not any(name in t for t in texts):
-                self.findings.append(_Finding("entity", f"the cited passages do not mention {name}", f"资料未提及{name}"))
+            if any(name in t for t in texts):
+                continue
+            other = next((i for i in self.valid() if name in self.evidence[i - 1].full), None)
+            if other is not None:  # the model cited the wrong passage for this name
+                self.cites = sorted({*self.cites, other})
+                self.recited.append(f"re-cited to [{other}], which names {name}")
+                texts.append(self.evidence[other - 1].full)
+                continue
+            self.findings.append(_Finding("entity", f"the cited passages do not mention {name}", f"资料未提及{name}"))
         others = {n for t in texts for n in claims.names_in(t)} - set(q_names)
         if q_names and others and not any(name in t for name in q_names for t in texts):
             # the passages speak of another place (a notice that says only 本市 is not flagged)
@@ -359,12 +395,13 @@ def verify_answer(answer: str, passages: list[Evidence] | list[str], question: s
             # A sentence often shares the citation written at the end of the next one.
             following = next((parse_citations(s) for s in sentences[idx + 1:] if parse_citations(s)), [])
             cites = [n for n in (carried or following) if n in valid]
-        claim = _Claim(compact(body), cites, evidence, q)
+        claim = _Claim(compact(_ENUMERATOR_RE.sub("", body.strip())), cites, evidence, q)
         figures = figures_in(claim.body, already_compact=True)
         sentence_years = {f.low for f in figures if f.kind == "year"}
         for fig in figures:
             claim.check_figure(fig, figures)
         claim.check_years(sentence_years or q_years)
+        claim.check_names(q_names)
         claim.check_places()
         claim.check_restated(figures)
         score = max((support(body, evidence[c - 1].full) for c in claim.cites), default=0.0)
@@ -374,8 +411,8 @@ def verify_answer(answer: str, passages: list[Evidence] | list[str], question: s
                 claim.cites = sorted({*claim.cites, best_i})
                 score = support(body, evidence[best_i - 1].full)
                 claim.recited.append(f"cited [{best_i}], the passage that supports it")
-        claim.check_names(q_names)
         claim.check_polarity()
+        claim.check_subject()
         checks.append(_decide(body, claim, score, bad, notes))
         carried = claim.cites
     kept = re.sub(r"[；;]$", "。", "".join(c.text for c in checks if c.status != "dropped").strip())
