@@ -390,6 +390,9 @@ def verify_answer(answer: str, passages: list[Evidence] | list[str], question: s
         if is_refusal_sentence(body):
             checks.append(SentenceCheck(body, [], "note", 1.0, ["says the documents do not answer this"]))
             continue
+        if re.search(r"[：:]$", body) and not figures_in(body):
+            checks.append(SentenceCheck(body, [], "note", 1.0, ["introduces what follows"]))  # "…以下措施："
+            continue
         notes = [f"removed citation [{b}]: no such passage" for b in bad]
         if not cites:
             # A sentence often shares the citation written at the end of the next one.

@@ -98,3 +98,9 @@ def test_sentence_with_a_date_no_passage_has_is_dropped() -> None:
     assert any("10月19" in w for w in v.warnings)
     right = verify_answer("推进会于7月19-20日在传化集团召开[1]。", [MEETING])
     assert right.outcome == "verified"
+
+
+def test_an_introducing_line_is_a_note_not_a_claim() -> None:
+    v = verify_answer("福建省纳税人可以通过以下渠道上报意见：\n拨打12366纳税服务热线[1]。", ["纳税人可拨打12366纳税服务热线反映意见。"])
+    assert [s.status for s in v.sentences] == ["note", "verified"]
+    assert v.supported and v.answer.startswith("福建省纳税人可以通过以下渠道上报意见：")
