@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 MAX_QUESTION_CHARS = 1000
 COVERAGE_THRESHOLD = 0.4
+RELEVANCE_THRESHOLD = 0.5  # of the question's weighted terms, in one passage behind a supported claim
 _YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=年)")
 
 
@@ -48,6 +49,7 @@ class AnswerResult:
     timings: dict[str, float] = field(default_factory=dict)
     draft: str = ""
     model: str = ""
+    relevance: float | None = None  # see answer_relevance; None when refused before generation
 
     def citations(self) -> list[dict[str, Any]]:
         out = []
@@ -70,6 +72,7 @@ class AnswerResult:
                                "citations": s.citations, "reasons": s.reasons, "notes": s.notes}
                               for s in self.verification.sentences if s.text.strip()],
             },
+            "relevance": None if self.relevance is None else round(self.relevance, 3),
             "warnings": self.warnings, "timings": {k: round(v, 3) for k, v in self.timings.items()},
             "model": self.model,
         }
@@ -92,7 +95,30 @@ def _years(text: str) -> set[str]:
     return set(_YEAR_RE.findall(text))
 
 
-def evidence_check(app: App, tokens: list[str], question: str, hits: list[Hit]) -> tuple[float, list[str]]:
+@dataclass(frozen=True)
+class QuestionTerms:
+    """The question's content terms, each weighted by its rarity in the store (IDF): what a passage
+    must contain to be about the question rather than its topic."""
+
+    weights: dict[str, float]
+
+    def coverage(self, text: str) -> float:
+        total = sum(self.weights.values())
+        return sum(w for tok, w in self.weights.items() if tok in text) / total if total else 1.0
+
+
+def question_terms(app: App, tokens: list[str]) -> QuestionTerms:
+    bm25 = app.store.bm25(app.settings.retrieval.bm25_k1, app.settings.retrieval.bm25_b)
+    n = max(len(bm25), 1)
+    return QuestionTerms({tok: math.log1p((n - bm25.df(tok) + 0.5) / (bm25.df(tok) + 0.5))
+                          for tok in set(tokens) - _QUESTION_WORDS if not _YEAR_RE.fullmatch(tok + "年")})
+
+
+def _context(chunk: ChunkRecord) -> str:
+    return compact(f"{chunk.title}{chunk.section}{chunk.date or ''}{chunk.text}")
+
+
+def evidence_check(terms: QuestionTerms, question: str, hits: list[Hit]) -> tuple[float, list[str]]:
     """Does retrieval support answering at all? Returns the IDF-weighted share of the question's
     content terms found in the passages, and what the question names that the passages cannot back:
 
@@ -103,27 +129,27 @@ def evidence_check(app: App, tokens: list[str], question: str, hits: list[Hit]) 
     """
     if not hits:
         return 0.0, []
-    contexts = [compact(f"{h.chunk.title}{h.chunk.section}{h.chunk.date or ''}{h.chunk.text}") for h in hits]
-    bm25 = app.store.bm25(app.settings.retrieval.bm25_k1, app.settings.retrieval.bm25_b)
-    n = max(len(bm25), 1)
-    weights = {tok: math.log1p((n - bm25.df(tok) + 0.5) / (bm25.df(tok) + 0.5))
-               for tok in set(tokens) - _QUESTION_WORDS if not _YEAR_RE.fullmatch(tok + "年")}
-    total = sum(weights.values())
-
-    def coverage(text: str) -> float:
-        return sum(w for tok, w in weights.items() if tok in text) / total if total else 1.0
-
+    contexts = [_context(h.chunk) for h in hits]
     text = "\n".join(contexts)
     q = compact(question)
     missing: list[str] = []
     asked_years = _years(q)
-    if asked_years and not any((asked_years <= _years(c) or not _years(c)) and coverage(c) >= 0.5 for c in contexts):
+    if asked_years and not any((asked_years <= _years(c) or not _years(c)) and terms.coverage(c) >= 0.5
+                               for c in contexts):
         missing.extend(sorted(asked_years))
     for fig in figures_in(_YEAR_RE.sub("", q), already_compact=True):
         if not _mentioned(fig, text):
             missing.append(fig.text)
     missing.extend(name for name in claims.names_in(q) if name not in text)
-    return coverage(text), missing
+    return terms.coverage(text), missing
+
+
+def answer_relevance(terms: QuestionTerms, verification: Verification, hits: list[Hit]) -> float:
+    """How much of the question the best passage behind a supported claim covers: a claim copied
+    faithfully from a passage about something else (another library's closing date, another
+    group's 四个坚持) is no answer to the question."""
+    cited = {n for s in verification.sentences if s.status in ("verified", "corrected") for n in s.citations}
+    return max((terms.coverage(_context(hits[n - 1].chunk)) for n in cited if 1 <= n <= len(hits)), default=0.0)
 
 
 def _mentioned(fig: Figure, text: str) -> bool:
@@ -155,7 +181,8 @@ def answer_question(app: App, question: str, k: int | None = None, filters: Filt
     hits = result.hits
     timings = {"retrieve": time.perf_counter() - t_start}
 
-    coverage, missing_numbers = evidence_check(app, result.query_tokens, question, hits)
+    terms = question_terms(app, result.query_tokens)
+    coverage, missing_numbers = evidence_check(terms, question, hits)
     refusal = refusal_text()
     if not hits or coverage < COVERAGE_THRESHOLD or missing_numbers:
         why = ("no passages" if not hits else
@@ -206,12 +233,17 @@ def answer_question(app: App, question: str, k: int | None = None, filters: Filt
     warnings.extend(verification.warnings)
     answer = verification.answer
     cited = sorted({n for s in verification.sentences if s.status != "dropped" for n in s.citations})
-    refused = not verification.supported
+    relevance = answer_relevance(terms, verification, hits)
+    refused = not verification.supported or relevance < RELEVANCE_THRESHOLD
     if refused:
-        if any(s.status in ("flagged", "dropped") for s in verification.sentences):
-            warnings.append("no claim of the answer could be verified; answered with a refusal")
+        if not verification.supported:
+            if any(s.status in ("flagged", "dropped") for s in verification.sentences):
+                warnings.append("no claim of the answer could be verified; answered with a refusal")
+        else:
+            warnings.append(f"the passages behind the answer cover little of the question ({relevance:.2f}); "
+                            "answered with a refusal")
         answer = refusal
         cited = []
     timings["total"] = time.perf_counter() - t_start
     return AnswerResult(question, answer, refused, hits, cited, verification, warnings, timings,
-                        draft, llm.name)
+                        draft, llm.name, relevance)

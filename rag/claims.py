@@ -21,7 +21,8 @@ _NOT_NAMES = frozenset("""全区 本区 该区 辖区 城区 社区 园区 地�
 各乡 下乡 家乡 返乡 老乡 异乡 各街道 全街道 本公司 该公司 分公司 子公司 总公司 各公司 全集团 本集团 该集团 大集团
 龙头公司 中区 东区 西区 南区 北区 各街 服务区 示范区 开发区 保税区 功能区 行政区 风景区 生活区 工业区 产业区 居住区 聚集区
 重点区 先行区 核心区 高新区 自贸区 特区 经济区 实验区 边区 疫区 灾区 风险区 防控区 管控区 封控区 低风险区 中风险区 高风险区
-风险区 建成 建成区 责任区 战区 禁区 校区 厂区 营区 库区 港区 站区 政区 各区县 区县 市县 省区""".split())
+风险区 建成 建成区 自治 自治区
+控股 投资 建设 实业 发展 科技 产业 能源 交通 旅游 文化 传媒 医药 教育 金融 物流 商业 工业 农业 建工 城建 城投 贸易 电力 航空 钢铁 责任区 战区 禁区 校区 厂区 营区 库区 港区 站区 政区 各区县 区县 市县 省区""".split())
 _FUNCTION_CHARS = set("全本该各我你他这那其此每某分两省市区县镇乡在于由对向从把被和与及或等为是的了将到至哪几多")
 # jieba tags many words as places (多角度, 上门); of its place tags only these count
 _PROVINCES = frozenset("""北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东
@@ -60,6 +61,11 @@ def _names(text: str) -> tuple[str, ...]:
             continue  # 推进园区: "进园" starts inside a word; 投放市场: 市 begins 市场
         if any(s == suffix_at and e > m.end() for s, e, _, _ in spans):
             continue  # 签订区域性: the "suffix" begins another word
+        if any(m.start() < s < suffix_at < e for s, e, _, _ in spans) and any(
+                s == m.start() and flag in _NOT_NAME_TAGS for s, _, _, flag in spans):
+            continue  # 以社区: a preposition, then a word (社区) across the "name" and its suffix
+        if any(s == m.start() and e == suffix_at and flag in _NOT_NAME_TAGS for s, e, _, flag in spans):
+            continue  # 内容概述市…: a verb or function word is no name
         found.append((m.start(), name))
     for start, _, word, flag in spans:
         proper = _SUFFIX_RE.sub("", word)
@@ -82,6 +88,7 @@ def _tagged(text: str) -> tuple[tuple[str, str], ...]:
 
 
 _SUFFIX_WORDS = frozenset("市场 市民 市值 市政 市容 市面 区域 区间 区别 区分 区块 县域 省份 省级 省钱 省力 镇压 乡村 乡镇 集团化".split())
+_NOT_NAME_TAGS = frozenset({"v", "d", "p", "c", "r", "u", "ad", "m", "q", "f"})
 _SUFFIX_RE = re.compile(f"(?:{_NAME_SUFFIXES})$")
 
 
@@ -166,16 +173,20 @@ def overlap(words: set[str], text: str) -> float:
     return sum(1 for g in words if g in text) / len(words)
 
 
-def sentence_around(text: str, start: int) -> str:
+_CLAUSE_STOPS = "。！？!?；;\n"
+_SENTENCE_STOPS = "。！？!?\n"
+
+
+def sentence_around(text: str, start: int, stops: str = _CLAUSE_STOPS) -> str:
     """The sentence of ``text`` (up to 。！？; or a line break) that holds position ``start``."""
-    left = max(text.rfind(ch, 0, start) for ch in "。！？!?；;\n") + 1
-    ends = [i for i in (text.find(ch, start) for ch in "。！？!?；;\n") if i != -1]
+    left = max(text.rfind(ch, 0, start) for ch in stops) + 1
+    ends = [i for i in (text.find(ch, start) for ch in stops) if i != -1]
     return text[left:min(ends) if ends else len(text)]
 
 
 def window_around(text: str, start: int) -> str:
-    """The sentence holding ``start`` and the one before it (joined by NUL): where a figure's subject
-    is named."""
-    sentence = sentence_around(text, start)
+    """The full sentence (to 。, across ；) holding ``start`` and the one before it, joined by NUL:
+    where a figure's or a claim's subject is named ("传化集团…四个坚持：坚持…；坚持…；坚持…。")."""
+    sentence = sentence_around(text, start, _SENTENCE_STOPS)
     left = text.find(sentence)
-    return sentence_around(text, left - 1) + "\x00" + sentence if left > 1 else sentence
+    return sentence_around(text, left - 1, _SENTENCE_STOPS) + "\x00" + sentence if left > 1 else sentence

@@ -106,7 +106,7 @@ def answer_record(app: App, item: dict[str, Any], llm_name: str | None) -> dict[
         "verification": r.verification.outcome if r.verification else None,
         "checks": [{"status": s.status, "reasons": s.reasons, "text": s.text}
                    for s in (r.verification.sentences if r.verification else []) if s.text.strip()],
-        "warnings": r.warnings, "draft": r.draft,
+        "relevance": r.relevance, "warnings": r.warnings, "draft": r.draft,
         "answer_timings": r.timings,
     }
 

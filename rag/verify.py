@@ -302,10 +302,11 @@ class _Claim:
         self.findings.append(_Finding("entity", f"{fig.text} is stated for {where}, not for {'、'.join(names)}",
                                       f"资料所述为{subjects[0]}" if subjects else f"资料未将{fig.text}与{names[0]}对应"))
 
-    def check_subject(self) -> None:
+    def check_subject(self, q_names: list[str]) -> None:
         """A claim that names a place or organisation must not take the words a passage says of
-        another one: the sentence of the passage it copies must not open with a different name."""
-        names = claims.names_in(self.body)
+        another one: the sentence of the passage it copies must not open with a different name. A
+        sentence that names none speaks of the question's ("坚持党建思想引领" under "吉利集团…四个坚持")."""
+        names = claims.names_in(self.body) or q_names
         if not names:
             return
         grams = claims.content_grams(self.body)
@@ -314,10 +315,10 @@ class _Claim:
         best: tuple[float, int, int] = (0.0, 0, 0)
         for i in self.cites:
             full = self.evidence[i - 1].full
-            for clause in claims.clauses(full):
-                score = claims.overlap(grams, clause)
-                if score > best[0]:
-                    best = (score, i, full.find(clause))
+            for unit in [*claims.clauses(full), *re.split("[。！？!?；;\n]+", full)]:
+                score = claims.overlap(grams, unit)
+                if unit and score > best[0]:
+                    best = (score, i, full.find(unit))
         score, i, start = best
         if score < 0.6 or start < 0:
             return
@@ -415,7 +416,7 @@ def verify_answer(answer: str, passages: list[Evidence] | list[str], question: s
                 score = support(body, evidence[best_i - 1].full)
                 claim.recited.append(f"cited [{best_i}], the passage that supports it")
         claim.check_polarity()
-        claim.check_subject()
+        claim.check_subject(q_names)
         checks.append(_decide(body, claim, score, bad, notes))
         carried = claim.cites
     kept = re.sub(r"[；;]$", "。", "".join(c.text for c in checks if c.status != "dropped").strip())

@@ -67,6 +67,10 @@ RIGHT = [
      ["verified"]),
     ("r-ncp-zibo", "山东淄博第一批享受稳岗补贴政策的企业有多少家？", "山东淄博第一批享受稳岗补贴政策企业共计737家{c:737}。",
      ["verified"]),
+    ("r-org-list", "传化集团工会总结的产改工作“四个坚持”是什么？",
+     "传化集团工会总结的产改工作“四个坚持”是：坚持党建思想引领，强凝心聚力{c:四個堅持}；坚持主体作用发挥，强员工技能"
+     "{c:四個堅持}；坚持共创共建共享，强服务保障{c:四個堅持}；坚持党经融合机制，强组织保证{c:四個堅持}。",
+     ["verified", "verified", "verified", "verified"]),
     ("r-ncp-date", "工业和信息化部何时赴北京北铃专用汽车有限公司督导检查？",
      "2020年2月4日，工业和信息化部装备工业一司赴北京北铃专用汽车有限公司进行督导检查{c:北铃}。", ["verified"]),
 ]
@@ -108,6 +112,11 @@ WRONG = [
      "refused-before"),
     # the notice names 吉利 among the pilot firms, so the gate lets it pass; the cited passage is 传化's
     ("w-org-asked", "吉利集团工会总结的产改工作“四个坚持”是什么？", "坚持党建思想引领，强凝心聚力{c:四個堅持}。", "refused"),
+    # a list under another group's name: the items name nobody, and speak of the question's subject
+    ("w-org-list", "吉利集团工会总结的产改工作“四个坚持”是什么？",
+     "吉利集团工会总结的产改工作“四个坚持”是：坚持党建思想引领，强凝心聚力{c:四個堅持}；坚持主体作用发挥，强员工技能"
+     "{c:四個堅持}；坚持共创共建共享，强服务保障{c:四個堅持}。",
+     ["flagged:entity", "flagged:entity", "flagged:entity"]),
     ("w-org-absent", "万科集团工会总结的产改工作“四个坚持”是什么？", "坚持党建思想引领，强凝心聚力{c:四個堅持}。",
      "refused-before"),
     ("w-polarity", "2019年龙岗区百人以上企业建会任务完成了吗？",
@@ -196,9 +205,30 @@ def test_wrong_answers_are_never_shown_as_verified(app: App, case: str, question
         return
     got = [s.status if s.status in ("verified", "corrected") else f"{s.status}:{s.reasons[0]}" for s in claims]
     assert got == expect, [s.notes for s in claims]
-    assert not r.refused  # type: ignore[attr-defined]
+    assert r.refused == all(s.status in ("flagged", "dropped") for s in claims)  # type: ignore[attr-defined]
     for s in claims:
         if s.status == "flagged":
-            assert MARK in s.text and MARK in r.answer  # type: ignore[attr-defined]
+            assert MARK in s.text and (r.refused or MARK in r.answer)  # type: ignore[attr-defined]
         if s.status == "dropped":
             assert compact(s.text.split("[")[0]) not in compact(r.answer)  # type: ignore[attr-defined]
+
+
+# A faithful copy of a passage that is about the question's topic, not the question: the claim is
+# verified, but the passage behind it covers too little of what was asked, so it is no answer.
+RELATED = [
+    ("rel-other-product", "工业和信息化部到哪家企业督导检查医用防护服生产？",
+     "工业和信息化部装备工业一司会同国家卫健委、国家药监局相关司局赴北京北铃专用汽车有限公司进行督导检查{c:北铃}。"),
+    ("rel-other-measure", "各地人社部门对医疗物资生产企业给予什么运输补贴？",
+     "各地人社部门通过实施援企稳岗、延缴缓缴社会保险费、重点扶持疫情防控企业等举措，出台系列惠企惠民政策{c:援企稳岗}。"),
+]
+
+
+@pytest.mark.parametrize(("case", "question", "template"), RELATED, ids=[c[0] for c in RELATED])
+def test_a_verified_copy_of_a_related_passage_is_refused(app: App, case: str, question: str, template: str) -> None:
+    from rag.answer import RELEVANCE_THRESHOLD
+
+    r, llm = run(app, question, template)
+    assert llm.sent
+    assert [s.status for s in r.verification.sentences if s.text.strip()] == ["verified"]  # type: ignore[attr-defined]
+    assert r.refused and r.relevance < RELEVANCE_THRESHOLD  # type: ignore[attr-defined]
+    assert "cover little of the question" in r.warnings[-1]  # type: ignore[attr-defined]
