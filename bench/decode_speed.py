@@ -36,7 +36,7 @@ def main() -> None:
     args = ap.parse_args()
     models = Path(os.environ.get("RAG_HOME", Path.home() / ".rag")) / "models"
     app = App(load_settings(overrides={"models": {"dir": str(models)}}))
-    llm = app.llm(args.model)
+    llm = app.use_llm(args.model)
     assert isinstance(llm, LlamaCppLLM)
     llama = llm.llama
     threads = llm.threads

@@ -106,14 +106,14 @@ def swap_mutation(question: str, answer: str, passage: str) -> tuple[str, str, s
 
 
 def run(app: Any, items: list[dict[str, Any]], tally: Counter[str], times: list[float],
-        samples: list[str]) -> None:
+        samples: list[str], relevance: list[tuple[float, str]]) -> None:
     from rag.answer import answer_question
     from rag.verify import MARK, split_answer, strip_citations
 
     def ask(question: str, answer: str, needles: list[str]) -> Any:
-        app._llm = Scripted(answer, needles)
+        app.use_llm(Scripted(answer, needles))
         t0 = time.perf_counter()
-        r = answer_question(app, question)
+        r = answer_question(question, app.retriever, app.llm, app.settings)
         if "generate" in r.timings:
             times.append((time.perf_counter() - t0 - r.timings["generate"] - r.timings["retrieve"]) * 1000)
         return r
@@ -123,10 +123,12 @@ def run(app: Any, items: list[dict[str, Any]], tally: Counter[str], times: list[
             continue
         needles: list[str] = item["must_include"]
         gold = ask(item["question"], item["answer"], needles)
-        if not app._llm.in_prompt:
+        if not app.llm.in_prompt:
             tally["gold_not_in_prompt"] += 1  # retrieval missed it: a refusal is right, not a false alarm
             continue
         marked = gold.refused or MARK in gold.answer
+        if gold.relevance is not None:
+            relevance.append((gold.relevance, item["id"]))
         tally["gold"] += 1
         tally["gold_marked"] += marked
         if marked:
@@ -166,12 +168,13 @@ def main(argv: list[str] | None = None) -> int:
     tally: Counter[str] = Counter()
     times: list[float] = []
     samples: list[str] = []
+    relevance: list[tuple[float, str]] = []
     for set_path, store in zip(args.sets, args.stores, strict=True):
         app = App(load_settings(overrides={"store": str(store)}))
         items = [json.loads(line) for line in set_path.read_text(encoding="utf-8").splitlines() if line.strip()]
         if args.half != "all":
             items = [it for it in items if (half_of(it["id"]) == "tune") == (args.half == "tune")]
-        run(app, items, tally, times, samples)
+        run(app, items, tally, times, samples, relevance)
     kinds = sorted({k for k in tally if not k.endswith("_caught") and not k.startswith("gold")})
     for kind in kinds:
         print(f"{kind:10s} caught {tally[kind + '_caught']:3d}/{tally[kind]:3d}")
@@ -183,6 +186,11 @@ def main(argv: list[str] | None = None) -> int:
           "gold answers were not in any prompt passage and are not counted)")
     if times:
         print(f"checker time per answer: median {statistics.median(times):.1f} ms, max {max(times):.1f} ms")
+    if relevance:
+        relevance.sort()
+        low = ", ".join(f"{v:.2f} {i}" for v, i in relevance[:5])
+        print(f"gold answers' relevance (answer.answer_relevance): median {statistics.median(v for v, _ in relevance):.2f};"
+              f" lowest {low}")
     for line in samples:
         print(line)
     return 0

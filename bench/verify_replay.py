@@ -55,10 +55,10 @@ def main(argv: list[str] | None = None) -> int:
 
     old = list(read_records(args.run / "items.jsonl"))
     app = App(load_settings(overrides={"store": str(args.store)}))
-    real = app.llm(args.model)  # only its tokenizer: the prompt is cut to the same budget as in the run
+    real = app.use_llm(args.model)  # only its tokenizer: the prompt is cut to the same budget as in the run
     replay = Replay({r["question"]: r["draft"] for r in old if r.get("draft")}, real.count_tokens)
     replay.n_ctx = real.n_ctx
-    app._llm = replay
+    app.use_llm(replay)
     items = [{"id": r["id"], "type": r["type"], "question": r["question"], "answer": r.get("gold_answer", ""),
               "must_include": r.get("must_include", []), "sources": r.get("sources", [])} for r in old]
     args.out.mkdir(parents=True, exist_ok=True)

@@ -10,15 +10,17 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from rag import claims
+from rag.errors import QuestionError
 from rag.figures import Figure, figures_in
 from rag.normalize import compact, has_cjk, to_simplified
 from rag.prompting import PromptPassage, build_qa_prompt, focus, passage_heading, prompt, refusal_text
-from rag.retrieve import Hit
+from rag.retrieve import Hit, Retriever
+from rag.settings import Settings
 from rag.store import ChunkRecord, Filters
 from rag.verify import Evidence, Verification, latin_ratio, verify_answer
 
 if TYPE_CHECKING:
-    from rag.app import App
+    from rag.llm import LLM
 
 MAX_QUESTION_CHARS = 1000
 COVERAGE_THRESHOLD = 0.4
@@ -31,10 +33,6 @@ _QUESTION_WORDS = frozenset(
     "包括 哪几个 几个 方面 分别 什么 哪里 哪些 多少 是否 如何 怎样 怎么 为什么 主要 内容 情况 具体 请问 提出 "
     "有关 关于 相关 哪个 哪家 哪位 谁 何时 时间 地点 哪天 几 一些 介绍 说明 概括 总结 指的是 指 意思 哪几 哪儿 "
     "为何 多久 多长 多大 多高 几项 几条 几种 哪种 哪类 怎么样 有没有 能否 可否 是不是 吗 呢 请 列出 列举 回答".split())
-
-
-class QuestionError(ValueError):
-    pass
 
 
 @dataclass
@@ -107,8 +105,8 @@ class QuestionTerms:
         return sum(w for tok, w in self.weights.items() if tok in text) / total if total else 1.0
 
 
-def question_terms(app: App, tokens: list[str]) -> QuestionTerms:
-    bm25 = app.store.bm25(app.settings.retrieval.bm25_k1, app.settings.retrieval.bm25_b)
+def question_terms(retriever: Retriever, tokens: list[str]) -> QuestionTerms:
+    bm25 = retriever.store.bm25(retriever.settings.bm25_k1, retriever.settings.bm25_b)
     n = max(len(bm25), 1)
     return QuestionTerms({tok: math.log1p((n - bm25.df(tok) + 0.5) / (bm25.df(tok) + 0.5))
                           for tok in set(tokens) - _QUESTION_WORDS if not _YEAR_RE.fullmatch(tok + "年")})
@@ -169,19 +167,23 @@ def evidence_of(chunk: ChunkRecord) -> Evidence:
     return Evidence(chunk.text, chunk.title, chunk.doc_number or "", chunk.section, year)
 
 
-def answer_question(app: App, question: str, k: int | None = None, filters: Filters | None = None,
-                    on_token: Callable[[str], None] | None = None, llm_name: str | None = None) -> AnswerResult:
+def answer_question(question: str, retriever: Retriever, llm: LLM, settings: Settings | None = None, *,
+                    k: int | None = None, filters: Filters | None = None,
+                    on_token: Callable[[str], None] | None = None) -> AnswerResult:
+    """Answer ``question`` from what ``retriever`` finds, written by ``llm`` and checked claim by
+    claim; a refusal when the passages do not answer it. ``settings`` defaults to the built-in ones
+    (retrieval settings always come from the retriever)."""
     t_start = time.perf_counter()
+    settings = settings or Settings()
     question, warnings = clean_question(question)
     if not has_cjk(question):
         warnings.append("the question is not in Chinese; the documents are, so results may be poor")
-    settings = app.settings
-    k = k or settings.retrieval.k
-    result = app.retriever.search(question, k=k, filters=filters)
+    k = k or retriever.settings.k
+    result = retriever.search(question, k=k, filters=filters)
     hits = result.hits
     timings = {"retrieve": time.perf_counter() - t_start}
 
-    terms = question_terms(app, result.query_tokens)
+    terms = question_terms(retriever, result.query_tokens)
     coverage, missing_numbers = evidence_check(terms, question, hits)
     refusal = refusal_text()
     if not hits or coverage < COVERAGE_THRESHOLD or missing_numbers:
@@ -194,7 +196,6 @@ def answer_question(app: App, question: str, k: int | None = None, filters: Filt
         return AnswerResult(question, refusal, True, hits, [], None, [*warnings, f"refused before generation: {why}"],
                             timings)
 
-    llm = app.llm(llm_name) if llm_name else app.llm()
     gen = settings.generation
     budget = llm.n_ctx - gen.max_tokens - 32
     headings = [passage_heading(h.chunk.title, h.chunk.doc_number, h.chunk.section, h.chunk.source)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,6 +38,10 @@ class App:
 
     @property
     def encoder(self) -> Encoder:
+        if self._encoder is None and self.settings.models.embed == "fake":
+            from rag.testing import FakeEncoder
+
+            self._encoder = FakeEncoder()
         if self._encoder is None:
             s = self.settings
             path = self.model_path(s.models.embed, "embed")
@@ -93,10 +98,46 @@ class App:
             self._retriever = Retriever(self.store, self.encoder, self.settings.retrieval, reranker, ef_search)
         return self._retriever
 
-    def llm(self, which: str | None = None) -> LLM:
-        """The chat model: ``None``/"default", "small", a models.txt name or a GGUF path."""
-        from rag.llm import make_llm
-
-        if self._llm is None or which is not None:
-            self._llm = make_llm(self, which)
+    @property
+    def llm(self) -> LLM:
+        """The chat model in use: the settings' default until :meth:`use_llm` chooses another."""
+        if self._llm is None:
+            self.use_llm(None)
+        assert self._llm is not None
         return self._llm
+
+    def use_llm(self, which: str | LLM | None) -> LLM:
+        """Choose the chat model: an :class:`LLM`, or ``None``/"default", "small", a models.txt name,
+        a GGUF path (built from the settings; ``None`` keeps one already given to the constructor)."""
+        from rag.llm import LLM
+
+        if isinstance(which, LLM):
+            self._llm = which
+        elif which is not None or self._llm is None:
+            self._llm = make_llm(self.settings, which, lambda name: self.model_path(name, "chat"))
+        return self._llm
+
+
+def make_llm(settings: Settings, which: str | None, resolve: Callable[[str], Path]) -> LLM:
+    """The chat model ``which`` names ("default", "small", a models.txt name or a GGUF path; the
+    backend from the settings); ``resolve`` turns a name into its file."""
+    s = settings
+    gen = s.generation
+    if gen.backend == "openai":
+        from rag.llm import OpenAICompatLLM
+
+        return OpenAICompatLLM(gen.base_url, gen.api_model, gen.n_ctx)
+    if gen.backend == "fake":
+        from rag.testing import FakeLLM, extractive
+
+        return FakeLLM(extractive, gen.n_ctx)
+    if which in (None, "", "default"):
+        name = s.models.chat
+    elif which == "small":
+        name = s.models.chat_small
+    else:
+        name = which
+    path = resolve(name)
+    from rag.llm import LlamaCppLLM
+
+    return LlamaCppLLM(path, gen.n_ctx, gen.threads, gen.seed, gen.prompt_lookup)

@@ -8,12 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rag.catalog import ModelEntry, cached_file_sha256, module_dir
+from rag.errors import AssemblyError
 
 GGUF_MAGIC = b"GGUF"
-
-
-class AssemblyError(RuntimeError):
-    """Parts are missing, out of order or the joined file does not match its sha256."""
 
 
 def locate_parts(entry: ModelEntry, finder: Callable[[str], Path | None] = module_dir) -> list[Path]:

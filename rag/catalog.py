@@ -22,21 +22,16 @@ import hashlib
 import importlib.util
 import re
 from dataclasses import dataclass
+from importlib.resources.abc import Traversable
 from pathlib import Path
+
+from rag.errors import CatalogError, ModelMissingError
+from rag.resources import catalog_file
 
 ROLES = ("chat", "chat-small", "embed", "rerank")
 STATUSES = ("packaged", "download")
-DEFAULT_CATALOG = Path(__file__).resolve().parent.parent / "models.txt"
 _PARTS_RE = re.compile(r"^pypi-parts:(?P<module>[A-Za-z_][A-Za-z0-9_]*)\{(?P<first>\d+)\.\.(?P<last>\d+)\}$")
 _DIR_RE = re.compile(r"^pypi-dir:(?P<module>[A-Za-z_][A-Za-z0-9_]*)/(?P<folder>[^\s]+)$")
-
-
-class CatalogError(ValueError):
-    """models.txt is malformed; the message names the file and line."""
-
-
-class ModelMissingError(RuntimeError):
-    """A model the user asked for is not on this machine; the message says what would provide it."""
 
 
 @dataclass(frozen=True)
@@ -102,12 +97,12 @@ def parse_catalog(text: str, origin: str = "models.txt") -> list[ModelEntry]:
 
 
 def load_catalog(path: Path | None = None) -> list[ModelEntry]:
-    path = path or DEFAULT_CATALOG
+    source: Path | Traversable = path or catalog_file()
     try:
-        text = path.read_text(encoding="utf-8")
+        text = source.read_text(encoding="utf-8")
     except OSError as exc:
-        raise CatalogError(f"cannot read model catalogue {path}: {exc.strerror}") from exc
-    return parse_catalog(text, origin=str(path))
+        raise CatalogError(f"cannot read model catalogue {source}: {exc.strerror}") from exc
+    return parse_catalog(text, origin=str(source))
 
 
 def find_entry(entries: list[ModelEntry], name: str) -> ModelEntry | None:

@@ -5,21 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from rag.headings import CN_NUM as _CN_NUM
+from rag.headings import MAX_HEADING_CHARS, heading_level
 from rag.normalize import search_form, squeeze_cjk_spaces
 
 CHUNKER_VERSION = "1"
 
-_CN_NUM = "一二三四五六七八九十百零〇"
-_HEADING_PATTERNS: list[tuple[int, re.Pattern[str]]] = [
-    (1, re.compile(f"^第[{_CN_NUM}\\d]+[编章](?:\\s|$|[^{_CN_NUM}])")),
-    (1, re.compile(f"^[{_CN_NUM}]+、")),
-    (2, re.compile(f"^第[{_CN_NUM}\\d]+节")),
-    (2, re.compile(f"^[（(][{_CN_NUM}]+[）)]")),
-    (3, re.compile(r"^\d{1,2}[.、．](?!\d)")),
-    (3, re.compile(f"^第[{_CN_NUM}\\d]+条")),
-    (4, re.compile(r"^[（(]\d{1,2}[）)]")),
-]
-_MAX_HEADING_CHARS = 40
 _LEAD_RE = re.compile(f"^([{_CN_NUM}]是|首先|其次|再次|最后)")
 _SENTENCE_RE = re.compile(r"[^。！？；!?;\n]*(?:[。！？；!?;]+[”’」』）)]*|\n|$)")
 _NUMBER_TAIL_RE = re.compile(r"[\d.．%]")
@@ -29,25 +20,10 @@ _PLAN_OPENINGS = ("下一步", "今后", "明年", "接下来")
 PLAN_WORDS = ("思路", "计划", "要点", "目标", "举措", "下一步", "打算", "安排", "部署", "任务", "今后")
 
 
-def heading_level(line: str) -> int | None:
-    """Level of a heading line (1 = top), or None for body text.
-
-    Article headings (``第三条 …``) may carry their body on the same line; other headings are short.
-    """
-    stripped = line.strip()
-    for level, pattern in _HEADING_PATTERNS:
-        if pattern.match(stripped):
-            if level == 3 and stripped.startswith("第"):
-                return level
-            if len(stripped) <= _MAX_HEADING_CHARS and not stripped.endswith(("。", "；", ";")):
-                return level
-    return None
-
-
 def heading_label(line: str) -> str:
     """The label a heading contributes to the section path (spacing squeezed, article bodies cut)."""
     text = squeeze_cjk_spaces(line.strip())
-    if text.startswith("第") and len(text) > _MAX_HEADING_CHARS:
+    if text.startswith("第") and len(text) > MAX_HEADING_CHARS:
         match = re.match(f"^第[{_CN_NUM}\\d]+条", text)
         if match:
             return match.group(0)
@@ -180,7 +156,7 @@ def chunk_document(text: str, title: str = "", target_chars: int = 400, max_char
         if not paragraph.strip():
             continue
         level = heading_level(paragraph)
-        if level is not None and (len(paragraph) <= _MAX_HEADING_CHARS or not paragraph.startswith("第")):
+        if level is not None and (len(paragraph) <= MAX_HEADING_CHARS or not paragraph.startswith("第")):
             while stack and stack[-1][0] >= level:
                 stack.pop()
             stack.append((level, heading_label(paragraph)))

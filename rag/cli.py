@@ -64,14 +64,11 @@ def make_app(s: Settings) -> Any:
 
 def _run(fn: Any) -> Any:
     """Turn the library's user-facing errors into one clear line and a non-zero exit."""
-    from rag.assemble import AssemblyError
-    from rag.catalog import CatalogError, ModelMissingError
-    from rag.llm import LLMError
-    from rag.store import StoreError
+    from rag.errors import RagError
 
     try:
         return fn()
-    except (StoreError, ModelMissingError, CatalogError, AssemblyError, SettingsError, LLMError) as exc:
+    except RagError as exc:
         raise fail(str(exc)) from exc
 
 
@@ -299,7 +296,7 @@ def search(
 # --- ask / chat --------------------------------------------------------------------------------------
 
 ModelOpt = Annotated[str | None, typer.Option("--model", help="default | small | models.txt name | GGUF path")]
-BackendOpt = Annotated[str | None, typer.Option("--backend", help="llama | openai")]
+BackendOpt = Annotated[str | None, typer.Option("--backend", help="llama | openai | fake (no model: copies a passage)")]
 BaseUrlOpt = Annotated[str | None, typer.Option("--base-url", help="OpenAI-compatible server URL")]
 
 
@@ -321,11 +318,11 @@ def ask(
     rag_app = make_app(s)
 
     def go() -> Any:
-        rag_app.llm(model)
+        llm = rag_app.use_llm(model)
         if json_out:
-            return answer_question(rag_app, question, k=k, filters=filters)
+            return answer_question(question, rag_app.retriever, llm, s, k=k, filters=filters)
         with draft_view(console) as on_token:
-            return answer_question(rag_app, question, k=k, filters=filters, on_token=on_token)
+            return answer_question(question, rag_app.retriever, llm, s, k=k, filters=filters, on_token=on_token)
 
     result = _run(go)
     if json_out:
@@ -360,7 +357,7 @@ def summarize(
     store: StoreOpt = None, model: ModelOpt = None, backend: BackendOpt = None, base_url: BaseUrlOpt = None,
 ) -> None:
     """Structured, cited summaries of work reports and news, in batch; a rerun resumes."""
-    from rag.summarize import SummarizeError, load_schema_file
+    from rag.summarize import load_schema_file
 
     if bool(paths) == all_docs:
         raise fail("name documents (PATHS) or pass --all, not both")
@@ -372,10 +369,7 @@ def summarize(
     if schema not in ("work-plan", "news"):
         if not Path(schema).exists():
             raise fail(f"--schema {schema!r}: expected work-plan, news or an existing JSON schema file")
-        try:
-            schema_value = load_schema_file(Path(schema))
-        except SummarizeError as exc:
-            raise fail(str(exc)) from exc
+        schema_value = _run(lambda: load_schema_file(Path(schema)))
     s = settings(store=store, generation__backend=backend, generation__base_url=base_url)
     rag_app = make_app(s)
     n_workers = workers or (4 if s.generation.backend == "openai" else 1)
@@ -424,7 +418,7 @@ def _summarize(rag_app: Any, s: Settings, paths: list[Path], schema: Any, style:
         docs = rag_app.store.documents()
     if not docs:
         raise fail("no documents to summarize")
-    rag_app.llm(model)
+    rag_app.use_llm(model)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=err, disable=not err.is_terminal, transient=True) as bar:
         task = bar.add_task("summarize", total=len(docs))
@@ -463,16 +457,11 @@ def eval_cmd(
         raise fail("usage: rag eval SET.jsonl [options]  |  rag eval compare RUN_A RUN_B")
     if mode not in ("retrieval", "answer", "summary"):
         raise fail(f"--mode {mode!r}: expected retrieval, answer or summary")
-    from rag.evaluate import EvalRunError, EvalSetError
-
     set_path = Path(target[0])
     s = settings(store=store, generation__backend=backend, generation__base_url=base_url)
     rag_app = make_app(s)
     out_dir = out or Path("eval-runs") / f"{set_path.stem}-{mode}"
-    try:
-        records = _run(lambda: _eval(rag_app, s, set_path, mode, out_dir, limit, baseline, corpus, fresh, model))
-    except (EvalSetError, EvalRunError) as exc:
-        raise fail(str(exc)) from exc
+    records = _run(lambda: _eval(rag_app, s, set_path, mode, out_dir, limit, baseline, corpus, fresh, model))
     console.print(f"{len(records)} records -> {out_dir / 'items.jsonl'}, {out_dir / 'metrics.json'}, "
                   f"{out_dir / 'report.html'}", highlight=False)
 
@@ -498,7 +487,7 @@ def _eval(rag_app: Any, s: Settings, set_path: Path, mode: Any, out_dir: Path, l
     if corpus:
         _ingest_first(rag_app, s, corpus)
     identity = "" if mode == "summary" else rag_app.manifest().identity
-    model_name = "" if mode == "retrieval" else rag_app.llm(model).name
+    model_name = "" if mode == "retrieval" else rag_app.use_llm(model).name
     config = RunConfig(str(set_path), file_sha256(set_path), mode, baseline, identity, model_name)
     done = prepare_out(out_dir, config, fresh)
     todo = sum(1 for i in items if i["id"] not in done)

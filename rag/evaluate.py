@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from rag import metrics as m
+from rag.errors import EvalRunError, EvalSetError
 from rag.jsonl import append_record, drop_torn_tail, read_records
 from rag.normalize import compact
 from rag.verify import strip_citations, strip_marks
@@ -28,14 +29,6 @@ RETRIEVAL_DEPTH = 10
 BASELINES = ("bm25", "dense")
 _QA_FIELDS = ("id", "question")
 _SUMMARY_FIELDS = ("id", "text", "summary")
-
-
-class EvalSetError(ValueError):
-    pass
-
-
-class EvalRunError(ValueError):
-    pass
 
 
 def load_set(path: Path, mode: EvalMode) -> list[dict[str, Any]]:
@@ -95,10 +88,10 @@ def retrieval_record(app: App, item: dict[str, Any], baselines: bool) -> dict[st
     return record
 
 
-def answer_record(app: App, item: dict[str, Any], llm_name: str | None) -> dict[str, Any]:
+def answer_record(app: App, item: dict[str, Any]) -> dict[str, Any]:
     from rag.answer import answer_question
 
-    r = answer_question(app, item["question"], llm_name=llm_name)
+    r = answer_question(item["question"], app.retriever, app.llm, app.settings)
     return {
         "answer": r.answer, "refused": r.refused, "model": r.model,
         "citations": [{"n": c["n"], "source": c["source"], "section": c["section"], "text": c["text"]}
@@ -111,11 +104,11 @@ def answer_record(app: App, item: dict[str, Any], llm_name: str | None) -> dict[
     }
 
 
-def summary_record(app: App, item: dict[str, Any], llm_name: str | None) -> dict[str, Any]:
+def summary_record(app: App, item: dict[str, Any]) -> dict[str, Any]:
     from rag.summarize import brief_summary
 
     t0 = time.perf_counter()
-    summary = brief_summary(app.llm(llm_name) if llm_name else app.llm(), item["text"], item.get("title", ""),
+    summary = brief_summary(app.llm, item["text"], item.get("title", ""),
                             app.settings.generation)
     return {"summary": summary, "timings": {"summarize": time.perf_counter() - t0}}
 
@@ -155,7 +148,7 @@ def prepare_out(out: Path, config: RunConfig, fresh: bool) -> set[str]:
 
 
 def run_items(app: App, items: list[dict[str, Any]], mode: EvalMode, out: Path, done: set[str],
-              baselines: bool = False, llm_name: str | None = None,
+              baselines: bool = False,
               on_item: Callable[[dict[str, Any]], None] | None = None) -> Iterator[dict[str, Any]]:
     """Evaluate the items not yet in ``done``, appending each record to OUT/items.jsonl (fsync'd)."""
     from rag.answer import QuestionError
@@ -174,11 +167,11 @@ def run_items(app: App, items: list[dict[str, Any]], mode: EvalMode, out: Path, 
             t0 = time.perf_counter()
             try:
                 if mode == "summary":
-                    record.update(summary_record(app, item, llm_name))
+                    record.update(summary_record(app, item))
                 else:
                     record.update(retrieval_record(app, item, baselines))
                     if mode == "answer":
-                        extra = answer_record(app, item, llm_name)
+                        extra = answer_record(app, item)
                         record["timings"].update({f"answer.{k}": v for k, v in extra.pop("answer_timings").items()})
                         record.update(extra)
             except QuestionError as exc:

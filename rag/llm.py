@@ -7,18 +7,12 @@ import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from rag.errors import LLMError
 from rag.offline import force_offline
 
-if TYPE_CHECKING:
-    from rag.app import App
-
 Message = dict[str, str]
-
-
-class LLMError(RuntimeError):
-    pass
 
 
 class LLM(ABC):
@@ -136,18 +130,3 @@ class OpenAICompatLLM(LLM):
                         yield piece
         except httpx.HTTPError as exc:
             raise LLMError(f"cannot reach the model server at {self.base_url}: {exc}") from exc
-
-
-def make_llm(app: App, which: str | None) -> LLM:
-    s = app.settings
-    gen = s.generation
-    if gen.backend == "openai":
-        return OpenAICompatLLM(gen.base_url, gen.api_model, gen.n_ctx)
-    if which in (None, "", "default"):
-        name = s.models.chat
-    elif which == "small":
-        name = s.models.chat_small
-    else:
-        name = which
-    path = app.model_path(name, "chat")
-    return LlamaCppLLM(path, gen.n_ctx, gen.threads, gen.seed, gen.prompt_lookup)

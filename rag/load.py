@@ -20,6 +20,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
+from rag.errors import LoadError
 from rag.normalize import clean_text, has_cjk, search_form, squeeze_cjk_spaces
 
 SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx", ".pdf", ".jsonl", ".jsonl.gz")
@@ -42,10 +43,6 @@ class Document:
 class LoadFailure:
     path: str
     reason: str
-
-
-class LoadError(Exception):
-    """A file cannot be read as a document; the message is the reason shown to the user."""
 
 
 # --- discovery ----------------------------------------------------------------------------------

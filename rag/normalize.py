@@ -12,6 +12,8 @@ import re
 import unicodedata
 from collections import Counter
 
+from rag.headings import heading_level
+
 NORMALIZER_VERSION = "2"
 
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -95,8 +97,6 @@ _SENTENCE_END = "。！？；!?;：:”’」』)）】"
 
 
 def _looks_like_heading(line: str) -> bool:
-    from rag.chunk import heading_level
-
     return heading_level(line) is not None
 
 

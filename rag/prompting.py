@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import functools
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-PROMPTS_DIR = Path(os.environ.get("RAG_PROMPTS_DIR", Path(__file__).resolve().parent.parent / "prompts"))
+from rag.resources import prompt_file
 
 
 @functools.cache
 def prompt(name: str) -> str:
-    path = PROMPTS_DIR / f"{name}.txt"
+    path = prompt_file(name)
     try:
         return path.read_text(encoding="utf-8").strip()
     except OSError as exc:

@@ -70,7 +70,7 @@ def warm_up(app: App, model: str | None) -> None:
     embedder, the keyword index, jieba, and the model with the fixed prompt prefix in its KV cache."""
     from rag.prompting import PromptPassage, build_qa_prompt
 
-    llm = app.llm(model)
+    llm = app.use_llm(model)
     app.retriever.search("工作", k=1)
     built = build_qa_prompt("", [PromptPassage(1, "", "", "")], llm.count_tokens, llm.n_ctx)
     for _ in llm.stream([*built.messages[:-1], {"role": "user", "content": ""}], max_tokens=1):
@@ -128,11 +128,11 @@ def run_repl(app: App, console: Console, model: str | None = None) -> None:
                 say(parse_filter(arg, filters))
             elif cmd == "/model":
                 if not arg.strip():
-                    say(f"model: {app.llm().name}")
+                    say(f"model: {app.llm.name}")
                 else:
                     try:
                         warm_up(app, arg.strip())
-                        say(f"model: {app.llm().name}")
+                        say(f"model: {app.llm.name}")
                     except Exception as exc:  # a bad name must not end the session
                         console.print(f"[red]cannot use model {arg.strip()!r}:[/] {exc}", highlight=False)
             elif cmd == "/sources":
@@ -146,7 +146,8 @@ def run_repl(app: App, console: Console, model: str | None = None) -> None:
             continue
         try:
             with draft_view(console) as on_token:
-                last = answer_question(app, text, k=k, filters=filters, on_token=on_token)
+                last = answer_question(text, app.retriever, app.llm, app.settings, k=k, filters=filters,
+                                       on_token=on_token)
             print_answer(console, last)
         except QuestionError as exc:
             console.print(f"[yellow]{exc}[/]")

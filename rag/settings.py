@@ -16,9 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-
-class SettingsError(ValueError):
-    """A configuration value or file is invalid; the message names it."""
+from rag.errors import SettingsError
 
 
 class _Section(BaseModel):
@@ -75,7 +73,7 @@ class RetrievalSettings(_Section):
 
 
 class GenerationSettings(_Section):
-    backend: Literal["llama", "openai"] = "llama"
+    backend: Literal["llama", "openai", "fake"] = "llama"  # fake: rag.testing.FakeLLM, no model
     base_url: str = "http://127.0.0.1:8080/v1"
     api_model: str = "local"
     n_ctx: int = Field(4096, ge=512, le=131072)

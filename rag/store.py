@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from rag.bm25 import BM25Index
+from rag.errors import StoreCorruptError, StoreError, StoreLockedError, StoreMismatchError
 
 SCHEMA_VERSION = "1"
 _SCHEMA = """
@@ -37,22 +38,6 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE INDEX IF NOT EXISTS documents_file ON documents(file);
 """
-
-
-class StoreError(RuntimeError):
-    """A store problem the user can act on; the message says what to do."""
-
-
-class StoreLockedError(StoreError):
-    pass
-
-
-class StoreMismatchError(StoreError):
-    pass
-
-
-class StoreCorruptError(StoreError):
-    pass
 
 
 @dataclass(frozen=True)

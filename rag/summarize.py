@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
+from rag.errors import SummarizeError
 from rag.figures import Figure, figures_in, has_figure
 from rag.jsonl import append_record, drop_torn_tail, read_records
 from rag.normalize import compact, to_simplified
@@ -64,10 +65,6 @@ ATTEMPTS = 2
 MIN_SUPPORT = 0.15
 LIST_SUPPORT = 0.5  # a figure, measure or target is (nearly) copied from its passage, not paraphrased
 _NUMBER_UNIT_RE = re.compile(r"(\d+(?:\.\d+)?)((?:万|亿)?(?:元|人次|人|宗|份|个|项|家|场|次|条|所|名|张)|万|亿|%)")
-
-
-class SummarizeError(ValueError):
-    pass
 
 
 @dataclass
@@ -488,7 +485,7 @@ def summarize_batch(app: App, docs: list[dict[str, Any]], schema: str | dict[str
     A rerun with the same schema, style and model skips documents already written: a killed run
     resumes where it stopped. Documents whose text changed have new ids and are redone.
     """
-    llm = app.llm()
+    llm = app.llm
     out.mkdir(parents=True, exist_ok=True)
     jsonl, config_file = out / "summaries.jsonl", out / "summaries.run.json"
     config = run_config(schema, style, llm.name)

@@ -17,6 +17,7 @@ from rag.answer import answer_question
 from rag.app import App
 from rag.llm import Message
 from rag.normalize import compact
+from rag.testing import prompt_passages
 from rag.verify import MARK
 from tests.conftest import SEEDS, FakeLLM, ingest_paths
 
@@ -160,8 +161,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> App:
 
 def scripted(template: str):  # type: ignore[no-untyped-def]
     def reply(messages: list[Message]) -> str:
-        parts = re.split(r"(?m)^\[(\d+)\][ \n]", messages[-1]["content"])
-        passages = {int(n): compact(text) for n, text in zip(parts[1::2], parts[2::2], strict=True)}
+        passages = {n: compact(text) for n, text in prompt_passages(messages).items()}
 
         def cite(m: re.Match[str]) -> str:
             needle = compact(m.group(1))
@@ -176,8 +176,8 @@ def scripted(template: str):  # type: ignore[no-untyped-def]
 
 def run(app: App, question: str, template: str) -> tuple[object, FakeLLM]:
     llm = FakeLLM(scripted(template))
-    app._llm = llm
-    return answer_question(app, question), llm
+    app.use_llm(llm)
+    return answer_question(question, app.retriever, app.llm, app.settings), llm
 
 
 @pytest.mark.parametrize(("case", "question", "template", "expect"), RIGHT, ids=[c[0] for c in RIGHT])

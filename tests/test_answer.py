@@ -16,9 +16,9 @@ def test_cited_answer_with_verified_numbers(seeded_app: App) -> None:
         n = next(i for i in range(1, 6) if f"[{i}]" in user and "2346" in user.split(f"[{i}]")[1][:900])
         return f"全年完成2346宗劳资纠纷调处工作，为职工争取各类经济利益1.8亿元[{n}]。"
 
-    seeded_app._llm = FakeLLM(reply)
+    seeded_app.use_llm(FakeLLM(reply))
     streamed: list[str] = []
-    r = answer_question(seeded_app, "2019年龙岗区全年完成了多少宗劳资纠纷调处工作？", on_token=streamed.append)
+    r = answer_question("2019年龙岗区全年完成了多少宗劳资纠纷调处工作？", seeded_app.retriever, seeded_app.llm, seeded_app.settings, on_token=streamed.append)
     assert not r.refused
     assert "".join(streamed).startswith("全年完成2346宗")
     assert r.verification is not None and r.verification.outcome == "verified"
@@ -30,8 +30,8 @@ def test_cited_answer_with_verified_numbers(seeded_app: App) -> None:
 
 def test_prompt_carries_numbered_passages_and_refusal_wording(seeded_app: App) -> None:
     llm = FakeLLM("资料中未找到相关内容。")
-    seeded_app._llm = llm
-    answer_question(seeded_app, "罗湖区产业工人队伍建设改革会议由谁主持？")
+    seeded_app.use_llm(llm)
+    answer_question("罗湖区产业工人队伍建设改革会议由谁主持？", seeded_app.retriever, seeded_app.llm, seeded_app.settings)
     system, user = llm.sent[0][0]["content"], llm.sent[0][-1]["content"]
     assert refusal_text() in system and "[1]" in user and "[5]" in user
 
@@ -43,9 +43,9 @@ def test_passages_are_headed_by_their_document_and_its_number(seeded_app: App) -
         n = next(i for i in range(1, 6) if f"[{i}] 《深圳市龙岗区总工会" in user)
         return f"发文字号是深龙工〔2020〕8号[{n}]。"
 
-    seeded_app._llm = FakeLLM(reply)
-    r = answer_question(seeded_app, "龙岗区总工会2019年工作总结及2020年工作思路的发文字号是什么？")
-    user = seeded_app._llm.sent[0][-1]["content"]
+    seeded_app.use_llm(FakeLLM(reply))
+    r = answer_question("龙岗区总工会2019年工作总结及2020年工作思路的发文字号是什么？", seeded_app.retriever, seeded_app.llm, seeded_app.settings)
+    user = seeded_app.llm.sent[0][-1]["content"]
     assert "《深圳市龙岗区总工会2019年工作总结及2020年工作思路》（深龙工〔2020〕8号）" in user
     assert "《004_54b52c534d77a648》" not in user  # a file name is no title
     assert not r.refused and r.verification is not None and r.verification.outcome == "verified"
@@ -53,22 +53,22 @@ def test_passages_are_headed_by_their_document_and_its_number(seeded_app: App) -
 
 
 def test_model_refusal_is_reported(seeded_app: App) -> None:
-    seeded_app._llm = FakeLLM("资料中未找到相关内容。")
-    r = answer_question(seeded_app, "罗湖区总工会主席是谁？")
+    seeded_app.use_llm(FakeLLM("资料中未找到相关内容。"))
+    r = answer_question("罗湖区总工会主席是谁？", seeded_app.retriever, seeded_app.llm, seeded_app.settings)
     assert r.refused and r.answer == refusal_text() and r.hits
 
 
 def test_question_about_absent_year_refused_before_generation(seeded_app: App) -> None:
     llm = FakeLLM("百人以上企业建会率达98.9%[1]。")
-    seeded_app._llm = llm
-    r = answer_question(seeded_app, "2031年龙岗区百人以上企业建会率是多少？")
+    seeded_app.use_llm(llm)
+    r = answer_question("2031年龙岗区百人以上企业建会率是多少？", seeded_app.retriever, seeded_app.llm, seeded_app.settings)
     assert r.refused and not llm.sent
     assert any("2031" in w for w in r.warnings)
 
 
 def test_invented_answer_becomes_refusal(seeded_app: App) -> None:
-    seeded_app._llm = FakeLLM("罗湖区工会经费预算为987654321元[1]。")
-    r = answer_question(seeded_app, "罗湖区产业工人队伍建设改革领导小组会议在哪里召开？")
+    seeded_app.use_llm(FakeLLM("罗湖区工会经费预算为987654321元[1]。"))
+    r = answer_question("罗湖区产业工人队伍建设改革领导小组会议在哪里召开？", seeded_app.retriever, seeded_app.llm, seeded_app.settings)
     assert r.refused
     assert any("987654321" in w for w in r.warnings)
 
@@ -76,8 +76,8 @@ def test_invented_answer_becomes_refusal(seeded_app: App) -> None:
 def test_english_drift_regenerated(seeded_app: App) -> None:
     replies = iter(["The meeting was held in Room 7 of the district committee [1].",
                     "会议在罗湖区委7楼会议室召开[1]。"])
-    seeded_app._llm = FakeLLM(lambda m: next(replies))
-    r = answer_question(seeded_app, "罗湖区推进产业工人队伍建设改革领导小组工作会议在什么地点召开？")
+    seeded_app.use_llm(FakeLLM(lambda m: next(replies)))
+    r = answer_question("罗湖区推进产业工人队伍建设改革领导小组工作会议在什么地点召开？", seeded_app.retriever, seeded_app.llm, seeded_app.settings)
     assert not r.refused and "7楼会议室" in r.answer
     assert any("English" in w for w in r.warnings)
 
@@ -89,8 +89,8 @@ def test_empty_or_symbol_questions_rejected(q: str) -> None:
 
 
 def test_huge_question_trimmed(seeded_app: App) -> None:
-    seeded_app._llm = FakeLLM("资料中未找到相关内容。")
-    r = answer_question(seeded_app, "龙岗区" * 5000)
+    seeded_app.use_llm(FakeLLM("资料中未找到相关内容。"))
+    r = answer_question("龙岗区" * 5000, seeded_app.retriever, seeded_app.llm, seeded_app.settings)
     assert any("question cut" in w for w in r.warnings)
 
 

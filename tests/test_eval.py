@@ -200,7 +200,7 @@ def test_answer_run_records_citations_and_refusals(seeded_app: App, tmp_path: Pa
                 return f"2019年龙岗区百人以上企业建会率达98.9%[{i}]。"
         return "资料中未找到相关内容。"
 
-    seeded_app._llm = FakeLLM(reply)
+    seeded_app.use_llm(FakeLLM(reply))
     items = load_set(ROOT / "eval" / "dev.jsonl", "answer")
     first = next(i for i in items if i["id"] == "dev-01")
     unanswerable = next(i for i in items if i["type"] == "unanswerable")
@@ -246,7 +246,7 @@ def test_summary_mode_records_and_metrics(fake_app: App, tmp_path: Path) -> None
     sset.write_text(json.dumps({"id": "s1", "title": "运动会开幕", "text": "第十六届运动会于7月28日开幕，3933名运动员参赛。",
                                 "summary": "第十六届运动会7月28日开幕，3933名运动员参赛。"}, ensure_ascii=False) + "\n",
                     encoding="utf-8")
-    fake_app._llm = FakeLLM("第十六届运动会于7月28日开幕，3933名运动员参赛。共有5000名观众。")
+    fake_app.use_llm(FakeLLM("第十六届运动会于7月28日开幕，3933名运动员参赛。共有5000名观众。"))
     items = load_set(sset, "summary")
     [record] = list(run_items(fake_app, items, "summary", tmp_path / "run", set()))
     assert record["summary"] == "第十六届运动会于7月28日开幕，3933名运动员参赛。"  # the invented 5000 is cut

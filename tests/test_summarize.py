@@ -62,7 +62,7 @@ def scripted(messages: list[dict[str, str]]) -> str:
 @pytest.fixture
 def work_plan_app(fake_app: App) -> App:
     ingest_paths(fake_app, [SEEDS])
-    fake_app._llm = FakeLLM(scripted)
+    fake_app.use_llm(FakeLLM(scripted))
     return fake_app
 
 
@@ -81,7 +81,7 @@ def test_items_are_verified_against_their_chunks(work_plan_app: App) -> None:
     app = work_plan_app
     doc = _doc(app, WORK_PLAN)
     chunks = app.store.document_chunks(doc["doc_id"])
-    record = summarize_document(app.llm(), doc, chunks, "work-plan", app.settings.generation)
+    record = summarize_document(app.llm, doc, chunks, "work-plan", app.settings.generation)
     by_id = {c.id: c for c in chunks}
     items = {i.item: i for i in record.review}
     first = items["百人以上企业建会率达98.9%"]
@@ -119,16 +119,16 @@ def test_invalid_output_is_retried_then_reported(work_plan_app: App) -> None:
             return '{"review": [{"item": "建会'
         return scripted([messages[0], messages[1]])
 
-    app._llm = FakeLLM(flaky)
+    app.use_llm(FakeLLM(flaky))
     doc = _doc(app, WORK_PLAN)
-    record = summarize_document(app.llm(), doc, app.store.document_chunks(doc["doc_id"]), "work-plan",
+    record = summarize_document(app.llm, doc, app.store.document_chunks(doc["doc_id"]), "work-plan",
                                 app.settings.generation)
     assert not record.errors and record.review
-    retry_prompts = [m for sent in app._llm.sent if len(sent) == 4 for m in sent]  # type: ignore[attr-defined]
+    retry_prompts = [m for sent in app.llm.sent if len(sent) == 4 for m in sent]  # type: ignore[attr-defined]
     assert any("不是完整有效的JSON" in m["content"] for m in retry_prompts)
 
-    app._llm = FakeLLM("not json at all")
-    record = summarize_document(app.llm(), doc, app.store.document_chunks(doc["doc_id"]), "work-plan",
+    app.use_llm(FakeLLM("not json at all"))
+    record = summarize_document(app.llm, doc, app.store.document_chunks(doc["doc_id"]), "work-plan",
                                 app.settings.generation)
     assert record.errors and all("invalid output after 2 attempts" in e for e in record.errors)
     assert not record.review and not record.plan
@@ -147,9 +147,9 @@ def test_custom_schema_file(work_plan_app: App, tmp_path: Path) -> None:
                                 "required": ["指标"]}), encoding="utf-8")
     schema = load_schema_file(good)
     app = work_plan_app
-    app._llm = FakeLLM('{"指标": ["建会率98.9%", "会员8888万"]}')
+    app.use_llm(FakeLLM('{"指标": ["建会率98.9%", "会员8888万"]}'))
     doc = _doc(app, WORK_PLAN)
-    record = summarize_document(app.llm(), doc, app.store.document_chunks(doc["doc_id"]), schema,
+    record = summarize_document(app.llm, doc, app.store.document_chunks(doc["doc_id"]), schema,
                                 app.settings.generation)
     assert record.custom and record.custom[0]["output"]["指标"][0] == "建会率98.9%"
     assert any("8888" in d for d in record.verification.dropped)
@@ -157,7 +157,7 @@ def test_custom_schema_file(work_plan_app: App, tmp_path: Path) -> None:
 
 def test_brief_style_drops_sentences_with_invented_figures(work_plan_app: App, tmp_path: Path) -> None:
     app = work_plan_app
-    app._llm = FakeLLM("龙岗区百人以上企业建会率达98.9%。全区会员突破500万人。工会工作成绩显著。")
+    app.use_llm(FakeLLM("龙岗区百人以上企业建会率达98.9%。全区会员突破500万人。工会工作成绩显著。"))
     doc = _doc(app, WORK_PLAN)
     result = summarize_batch(app, [doc], "work-plan", "brief", tmp_path / "out")
     [record] = result.records
@@ -216,7 +216,7 @@ def test_parallel_workers_write_every_document_once(work_plan_app: App, tmp_path
         return scripted(messages)
 
     app = work_plan_app
-    app._llm = FakeLLM(reply)
+    app.use_llm(FakeLLM(reply))
     docs = app.store.documents()
     result = summarize_batch(app, docs, "work-plan", "structured", tmp_path / "out", workers=3)
     assert result.new == len(docs) == 4 and len(seen_threads) > 1
@@ -227,7 +227,7 @@ def test_parallel_workers_write_every_document_once(work_plan_app: App, tmp_path
 def test_brief_style_strips_an_echoed_prompt_and_keeps_whole_sentences(work_plan_app: App, tmp_path: Path) -> None:
     app = work_plan_app
     long_tail = "工会工作成绩显著。" * 40
-    app._llm = FakeLLM("标题：龙岗区总结正文：龙岗区百人以上企业建会率达98.9%。" + long_tail)
+    app.use_llm(FakeLLM("标题：龙岗区总结正文：龙岗区百人以上企业建会率达98.9%。" + long_tail))
     doc = _doc(app, WORK_PLAN)
     [record] = summarize_batch(app, [doc], "work-plan", "brief", tmp_path / "out").records
     assert record.brief is not None and record.brief.startswith("龙岗区百人以上企业建会率达98.9%。")

@@ -1,0 +1,33 @@
+"""Files the package ships: the prompts and the model manifest.
+
+In the repository they are ``prompts/`` and ``models.txt`` at the top level; ``pyproject.toml`` maps
+them into the wheel as the resource packages ``rag.prompts`` and ``rag.manifest``. An editable
+install maps only ``rag`` itself, so a checkout reads them from the repository next to it.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+_CHECKOUT = Path(__file__).resolve().parent.parent
+
+
+def _shipped(package: str, name: str, in_checkout: Path) -> Traversable:
+    try:
+        return files(package) / name
+    except ModuleNotFoundError:
+        return in_checkout / name
+
+
+def prompt_file(name: str) -> Traversable:
+    override = os.environ.get("RAG_PROMPTS_DIR")
+    if override:
+        return Path(override) / f"{name}.txt"
+    return _shipped("rag.prompts", f"{name}.txt", _CHECKOUT / "prompts")
+
+
+def catalog_file() -> Traversable:
+    return _shipped("rag.manifest", "models.txt", _CHECKOUT)

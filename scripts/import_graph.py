@@ -1,0 +1,60 @@
+"""The import graph of the rag package (top-level and function-level imports alike) and its cycles.
+
+    python scripts/import_graph.py            # one line per module: what it imports; then the cycles
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "rag"
+
+
+def graph() -> dict[str, set[str]]:
+    edges: dict[str, set[str]] = {}
+    for path in sorted(PACKAGE.glob("*.py")):
+        name = path.stem
+        deps: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("rag"):
+                parts = node.module.split(".")
+                if len(parts) > 1:
+                    deps.add(parts[1])
+                else:  # from rag import claims
+                    deps.update(a.name for a in node.names if (PACKAGE / f"{a.name}.py").exists())
+            elif isinstance(node, ast.Import):
+                deps.update(a.name.split(".")[1] for a in node.names if a.name.startswith("rag."))
+        edges[name] = deps - {name, "__init__"}
+    return edges
+
+
+def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    found: list[list[str]] = []
+
+    def visit(node: str, path: list[str]) -> None:
+        for dep in sorted(edges.get(node, ())):
+            if dep in path:
+                cycle = path[path.index(dep):]
+                if min(cycle) == cycle[0] and cycle not in found:
+                    found.append(cycle)
+            elif len(path) < 12:
+                visit(dep, [*path, dep])
+
+    for start in sorted(edges):
+        visit(start, [start])
+    return found
+
+
+def main() -> int:
+    edges = graph()
+    for name, deps in edges.items():
+        print(f"{name:10s} -> {', '.join(sorted(deps)) or '-'}")
+    found = cycles(edges)
+    print(f"\n{len(found)} cycle(s)" + "".join(f"\n  {' -> '.join([*c, c[0]])}" for c in found))
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
