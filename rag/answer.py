@@ -14,9 +14,9 @@ from rag.errors import QuestionError
 from rag.figures import Figure, figures_in
 from rag.normalize import compact, has_cjk, to_simplified
 from rag.prompting import PromptPassage, build_qa_prompt, focus, passage_heading, prompt, refusal_text
-from rag.retrieve import Hit, Retriever
+from rag.retrieve import Retriever
 from rag.settings import Settings
-from rag.store import ChunkRecord, Filters
+from rag.types import ChunkRecord, Filters, Hit
 from rag.verify import Evidence, Verification, latin_ratio, verify_answer
 
 if TYPE_CHECKING:

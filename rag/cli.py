@@ -253,7 +253,7 @@ FilterYear = Annotated[str | None, typer.Option("--year", help="a year or range,
 
 def make_filters(source: list[str] | None, doc: list[str] | None, date_from: str | None, date_to: str | None,
                  kind: str | None, year: str | None) -> Any:
-    from rag.store import Filters
+    from rag.types import Filters
 
     if kind is not None and kind not in ("review", "plan", "other"):
         raise fail(f"--kind {kind!r}: expected review, plan or other")
@@ -413,7 +413,7 @@ def _summarize(rag_app: Any, s: Settings, paths: list[Path], schema: Any, style:
         _ingest_first(rag_app, s, paths)
         roots = [p.resolve() for p in paths]
         docs = [d for d in rag_app.store.documents()
-                if any(Path(d["file"]) == r or r in Path(d["file"]).parents for r in roots)]
+                if any(Path(d.file) == r or r in Path(d.file).parents for r in roots)]
     else:
         docs = rag_app.store.documents()
     if not docs:

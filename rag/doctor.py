@@ -105,7 +105,7 @@ def _rebuild_indexes(app: App, writer: StoreWriter, vectors: Any, missing: list[
             vecs = app.encoder.encode_passages([texts[i] for i in ids])
             vectors.add_with_ids(np.ascontiguousarray(vecs, dtype=np.float32), np.asarray(ids, dtype=np.int64))
     rows = conn.execute("SELECT id, tokens FROM chunks ORDER BY id").fetchall()
-    store._vectors = vectors
+    store.replace_vectors(vectors)
     writer.commit(rebuilt_bm25=BM25Index.empty().with_changes(set(), [(r[0], r[1].split()) for r in rows]))
 
 

@@ -15,7 +15,7 @@ from rag.encoders import Encoder
 from rag.load import Document, LoadFailure, RecordFields, discover, file_signature, load_file
 from rag.normalize import search_form
 from rag.settings import Settings
-from rag.store import StoreWriter, _PendingDoc
+from rag.store import PendingChunk, PendingDoc, StoreWriter
 
 
 @dataclass
@@ -47,24 +47,23 @@ def embed_text(title: str, section: str, text: str) -> str:
     return search_form(f"{context}\n{text}" if context else text)
 
 
-def prepare(doc: Document, file: str, settings: Settings) -> _PendingDoc:
+def prepare(doc: Document, file: str, settings: Settings) -> PendingDoc:
     """Chunks, search texts and tokens of a document; vectors come later, in batches across documents."""
     chunks = chunk_document(doc.text, doc.title, settings.chunk.target_chars, settings.chunk.max_chars,
                             settings.chunk.overlap_chars)
     records = []
     for ch in chunks:
         search_text = embed_text(doc.title, ch.section_path, ch.text)
-        records.append({"ordinal": ch.ordinal, "text": ch.text, "search_text": search_text,
-                        "tokens": tokenize(search_text), "section": ch.section_path, "kind": ch.kind,
-                        "start": ch.start, "end": ch.end})
-    return _PendingDoc(doc.doc_id, doc.key, file, doc.source, doc.title, doc.date, doc.doc_number,
+        records.append(PendingChunk(ch.ordinal, ch.text, search_text, tokenize(search_text), ch.section_path,
+                                    ch.kind, ch.start, ch.end))
+    return PendingDoc(doc.doc_id, doc.key, file, doc.source, doc.title, doc.date, doc.doc_number,
                        doc.content_sha, doc.text, records, np.zeros((0, 0), dtype=np.float32))
 
 
-def embed_pending(docs: list[_PendingDoc], encoder: Encoder) -> None:
+def embed_pending(docs: list[PendingDoc], encoder: Encoder) -> None:
     """One encoder call for the chunks of many documents: the encoder sorts them by length, so
     batches are full and padding is small."""
-    texts = [ch["search_text"] for d in docs for ch in d.chunks]
+    texts = [ch.search_text for d in docs for ch in d.chunks]
     vectors = encoder.encode_passages(texts) if texts else np.zeros((0, encoder.dim), dtype=np.float32)
     start = 0
     for d in docs:
@@ -86,7 +85,7 @@ def ingest(paths: list[Path], writer: StoreWriter, settings: Settings, encoder: 
     files, failures = discover(paths)
     report.failures.extend(failures)
     report.files = len(files)
-    pending: list[tuple[_PendingDoc, str | None]] = []  # (document, id of the version it replaces)
+    pending: list[tuple[PendingDoc, str | None]] = []  # (document, id of the version it replaces)
     # Files whose documents are all in ``pending``: their signatures and vanished records are staged
     # with them, so a killed run re-reads exactly the files it had not committed.
     pending_files: list[tuple[str, str, list[str]]] = []

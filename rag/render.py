@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from rag.normalize import to_simplified
-from rag.retrieve import Hit
+from rag.types import Hit
 
 if TYPE_CHECKING:
     from rag.answer import AnswerResult

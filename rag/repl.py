@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.panel import Panel
 
-from rag.store import Filters
+from rag.types import Filters
 
 if TYPE_CHECKING:
     from rag.answer import AnswerResult

@@ -12,26 +12,10 @@ from rag.bm25 import tokenize
 from rag.encoders import CrossEncoderReranker, Encoder
 from rag.normalize import search_form
 from rag.settings import RetrievalSettings
-from rag.store import ChunkRecord, Filters, Store
+from rag.store import Store
+from rag.types import Filters, Hit
 
 Mode = Literal["hybrid", "dense", "bm25"]
-
-
-@dataclass
-class Hit:
-    rank: int
-    chunk: ChunkRecord
-    score: float
-    dense_rank: int | None = None
-    bm25_rank: int | None = None
-    rerank_score: float | None = None
-
-    def as_dict(self) -> dict[str, object]:
-        c = self.chunk
-        return {"rank": self.rank, "source": c.source, "doc_id": c.doc_id, "chunk_id": c.id,
-                "section": c.section, "kind": c.kind, "title": c.title, "date": c.date,
-                "text": c.text, "score": round(self.score, 6), "dense_rank": self.dense_rank,
-                "bm25_rank": self.bm25_rank, "rerank_score": self.rerank_score}
 
 
 @dataclass

@@ -47,7 +47,7 @@ from rag.schemas import (
     draft_schema,
 )
 from rag.settings import GenerationSettings
-from rag.store import ChunkRecord
+from rag.types import ChunkRecord, DocumentInfo
 from rag.verify import split_answer, support
 
 if TYPE_CHECKING:
@@ -309,12 +309,12 @@ def _dedupe(items: Iterable[Any], key: Callable[[Any], str]) -> list[Any]:
 
 # --- one document -------------------------------------------------------------------------------------
 
-def summarize_document(llm: LLM, doc: dict[str, Any], chunks: list[ChunkRecord], schema: str | dict[str, Any],
+def summarize_document(llm: LLM, doc: DocumentInfo, chunks: list[ChunkRecord], schema: str | dict[str, Any],
                        gen: GenerationSettings) -> SummaryRecord:
     t0 = time.perf_counter()
     schema_name = schema if isinstance(schema, str) else "custom"
-    record = SummaryRecord(doc_id=doc["doc_id"], source=doc["source"], title=doc["title"], date=doc.get("date"),
-                           doc_number=doc.get("doc_number"), schema_name=schema_name, model=llm.name)
+    record = SummaryRecord(doc_id=doc.doc_id, source=doc.source, title=doc.title, date=doc.date,
+                           doc_number=doc.doc_number, schema_name=schema_name, model=llm.name)
     if not chunks:
         record.errors.append("the document has no text to summarize")
         return record
@@ -451,11 +451,11 @@ def brief_summary(llm: LLM, text: str, title: str, gen: GenerationSettings) -> s
     return summary
 
 
-def brief_record(llm: LLM, doc: dict[str, Any], text: str, gen: GenerationSettings) -> SummaryRecord:
+def brief_record(llm: LLM, doc: DocumentInfo, text: str, gen: GenerationSettings) -> SummaryRecord:
     t0 = time.perf_counter()
-    record = SummaryRecord(doc_id=doc["doc_id"], source=doc["source"], title=doc["title"], date=doc.get("date"),
-                           doc_number=doc.get("doc_number"), schema_name="brief", model=llm.name)
-    record.brief = brief_summary(llm, text, doc["title"], gen)
+    record = SummaryRecord(doc_id=doc.doc_id, source=doc.source, title=doc.title, date=doc.date,
+                           doc_number=doc.doc_number, schema_name="brief", model=llm.name)
+    record.brief = brief_summary(llm, text, doc.title, gen)
     record.seconds = round(time.perf_counter() - t0, 2)
     return record
 
@@ -476,7 +476,7 @@ def run_config(schema: str | dict[str, Any], style: Style, model: str) -> dict[s
     return {"schema": schema_id, "style": style, "model": model}
 
 
-def summarize_batch(app: App, docs: list[dict[str, Any]], schema: str | dict[str, Any], style: Style, out: Path,
+def summarize_batch(app: App, docs: list[DocumentInfo], schema: str | dict[str, Any], style: Style, out: Path,
                     workers: int = 1, fresh: bool = False,
                     on_done: Callable[[SummaryRecord], None] | None = None,
                     on_plan: Callable[[int], None] | None = None) -> BatchResult:
@@ -494,16 +494,16 @@ def summarize_batch(app: App, docs: list[dict[str, Any]], schema: str | dict[str
     config_file.write_text(json.dumps(config, ensure_ascii=False), encoding="utf-8")
     drop_torn_tail(jsonl)
     done_ids = {r.get("doc_id") for r in read_records(jsonl)}
-    todo = [d for d in docs if d["doc_id"] not in done_ids]
+    todo = [d for d in docs if d.doc_id not in done_ids]
     if on_plan:
         on_plan(len(todo))
     store = app.store
     gen = app.settings.generation
 
-    def load(doc: dict[str, Any]) -> tuple[dict[str, Any], str, list[ChunkRecord]]:
-        return doc, store.document_text(doc["doc_id"]) or "", store.document_chunks(doc["doc_id"])
+    def load(doc: DocumentInfo) -> tuple[DocumentInfo, str, list[ChunkRecord]]:
+        return doc, store.document_text(doc.doc_id) or "", store.document_chunks(doc.doc_id)
 
-    def work(job: tuple[dict[str, Any], str, list[ChunkRecord]]) -> SummaryRecord:
+    def work(job: tuple[DocumentInfo, str, list[ChunkRecord]]) -> SummaryRecord:
         doc, text, chunks = job
         if style == "brief":
             return brief_record(llm, doc, text, gen)
@@ -520,7 +520,7 @@ def summarize_batch(app: App, docs: list[dict[str, Any]], schema: str | dict[str
             new += 1
             if on_done:
                 on_done(record)
-    wanted = {d["doc_id"] for d in docs}
+    wanted = {d.doc_id for d in docs}
     records = [SummaryRecord.model_validate(r) for r in read_records(jsonl) if r.get("doc_id") in wanted]
     md = out / "summaries.md"
     md.write_text(to_markdown(records), encoding="utf-8")

@@ -12,21 +12,27 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "rag"
 
 
+def _module(path: Path) -> str:
+    parts = path.relative_to(PACKAGE).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts) or "__init__"
+
+
 def graph() -> dict[str, set[str]]:
+    modules = {_module(p) for p in PACKAGE.rglob("*.py")}
     edges: dict[str, set[str]] = {}
-    for path in sorted(PACKAGE.glob("*.py")):
-        name = path.stem
+    for path in sorted(PACKAGE.rglob("*.py")):
+        name = _module(path)
         deps: set[str] = set()
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("rag"):
-                parts = node.module.split(".")
-                if len(parts) > 1:
-                    deps.add(parts[1])
-                else:  # from rag import claims
-                    deps.update(a.name for a in node.names if (PACKAGE / f"{a.name}.py").exists())
+                target = node.module.partition(".")[2]
+                if target:
+                    deps.add(target)
+                deps.update(f"{target}.{a.name}".strip(".") for a in node.names
+                            if f"{target}.{a.name}".strip(".") in modules)
             elif isinstance(node, ast.Import):
-                deps.update(a.name.split(".")[1] for a in node.names if a.name.startswith("rag."))
-        edges[name] = deps - {name, "__init__"}
+                deps.update(a.name.partition(".")[2] for a in node.names if a.name.startswith("rag."))
+        edges[name] = deps - {name, "__init__", ""}
     return edges
 
 

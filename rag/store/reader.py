@@ -1,0 +1,192 @@
+"""Read access to the committed generation of a store."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rag.bm25 import BM25Index
+from rag.errors import StoreCorruptError, StoreError, StoreMismatchError
+from rag.store.schema import Manifest, connect
+from rag.store.vectors import new_vector_index, read_ann, read_index
+from rag.types import ChunkRecord, DocumentInfo, Filters
+
+_DOC_FIELDS = ("doc_id", "key", "file", "source", "title", "date", "doc_number")
+
+
+class Store:
+    """Read access to a committed store generation; its indexes load on first use."""
+
+    DB = "chunks.sqlite"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.db_path = path / self.DB
+        if not self.db_path.exists():
+            raise StoreError(f"no store at {path}: run `rag ingest PATH --store {path}` first")
+        try:
+            self.conn = connect(self.db_path)
+            self.conn.execute("SELECT count(*) FROM chunks").fetchone()
+            meta = dict(self.conn.execute("SELECT key, value FROM meta").fetchall())
+        except sqlite3.DatabaseError as exc:
+            raise StoreCorruptError(f"chunk store {self.db_path} is damaged ({exc}); run `rag doctor "
+                                    f"--store {path}` or rebuild it with `rag reindex`") from exc
+        self.meta: dict[str, str] = meta
+        self.generation = int(meta.get("generation", "0"))
+        self._vectors: Any = None
+        self._ann: Any = None
+        self._bm25: BM25Index | None = None
+
+    # -- manifest --------------------------------------------------------------------------------
+    @property
+    def manifest(self) -> Manifest | None:
+        if "identity" not in self.meta:
+            return None
+        return Manifest(self.meta["identity"], self.meta["embed_model"], int(self.meta["dim"]),
+                        self.meta["normalizer_version"], self.meta["chunker_version"],
+                        json.loads(self.meta.get("settings", "{}")))
+
+    def check_identity(self, expected: Manifest) -> None:
+        current = self.manifest
+        if current is None or current.identity == expected.identity:
+            return
+        diffs = []
+        for name in ("embed_model", "dim", "normalizer_version", "chunker_version"):
+            if getattr(current, name) != getattr(expected, name):
+                diffs.append(f"{name}: store {getattr(current, name)!r} vs now {getattr(expected, name)!r}")
+        for name, value in expected.settings.items():
+            if current.settings.get(name) != value:
+                diffs.append(f"{name}: store {current.settings.get(name)!r} vs now {value!r}")
+        raise StoreMismatchError(
+            f"store {self.path} was built with other settings ({'; '.join(diffs) or 'identity differs'}); "
+            f"its vectors cannot be mixed with new ones. Run `rag reindex --store {self.path}` to rebuild "
+            "it with the current settings, or go back to the settings it was built with.")
+
+    # -- files -------------------------------------------------------------------------------------
+    def vector_file(self, generation: int | None = None) -> Path:
+        return self.path / f"vectors.{self.generation if generation is None else generation}.faiss"
+
+    def bm25_file(self, generation: int | None = None) -> Path:
+        return self.path / f"bm25.{self.generation if generation is None else generation}.npz"
+
+    def ann_file(self, generation: int | None = None) -> Path:
+        return self.path / f"ann.{self.generation if generation is None else generation}.faiss"
+
+    @property
+    def vectors(self) -> Any:
+        if self._vectors is None:
+            if self.generation == 0:
+                self._vectors = new_vector_index(int(self.meta.get("dim", "0")) or 1)
+            else:
+                self._vectors = read_index(self.vector_file(), self.meta.get("vectors_size"), self.path)
+        return self._vectors
+
+    @property
+    def ann(self) -> Any:
+        """The HNSW index of this generation, or None (then search is exact)."""
+        if self._ann is None and self.generation:
+            self._ann = read_ann(self.ann_file(), self.meta.get("ann_size"))
+        return self._ann
+
+    def bm25(self, k1: float = 1.2, b: float = 0.75) -> BM25Index:
+        if self._bm25 is None:
+            path = self.bm25_file()
+            if self.generation == 0:
+                self._bm25 = BM25Index.empty()
+            elif not path.exists():
+                raise StoreCorruptError(f"keyword index {path} is missing; run `rag doctor --store {self.path}`")
+            else:
+                try:
+                    self._bm25 = BM25Index.load(path, k1, b)
+                except Exception as exc:
+                    raise StoreCorruptError(f"keyword index {path} is damaged ({exc}); run `rag doctor "
+                                            f"--store {self.path}`") from exc
+        return self._bm25
+
+    def replace_vectors(self, vectors: Any) -> None:
+        """Use ``vectors`` (a repaired index) as this store's; the next commit writes it."""
+        self._vectors = vectors
+
+    def adopt(self, generation: int, meta: dict[str, str], ann: Any, bm25: BM25Index) -> None:
+        """Take on the generation a writer just committed, with the indexes it holds in memory."""
+        self.generation = generation
+        self.meta.update(meta)
+        if ann is None:
+            self.meta.pop("ann_size", None)
+        self._ann, self._bm25 = ann, bm25
+
+    def forget_loaded(self) -> None:
+        """Drop the indexes held in memory (a failed commit may have changed them)."""
+        self._vectors = self._ann = self._bm25 = None
+
+    # -- queries -----------------------------------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        docs = self.conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+        chunks = self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        return {"documents": int(docs), "chunks": int(chunks), "generation": self.generation}
+
+    def chunks(self, ids: list[int]) -> list[ChunkRecord]:
+        if not ids:
+            return []
+        found: dict[int, ChunkRecord] = {}
+        for start in range(0, len(ids), 900):
+            part = ids[start:start + 900]
+            marks = ",".join("?" * len(part))
+            rows = self.conn.execute(
+                "SELECT c.id, c.doc_id, c.ordinal, c.text, c.search_text, c.section, c.kind, d.source, d.title,"
+                f" d.date, d.key, d.doc_number FROM chunks c JOIN documents d USING(doc_id) WHERE c.id IN ({marks})", part)
+            for row in rows:
+                found[row[0]] = ChunkRecord(*row)
+        return [found[i] for i in ids if i in found]
+
+    def doc_ids(self, chunk_ids: list[int]) -> dict[int, str]:
+        out: dict[int, str] = {}
+        for start in range(0, len(chunk_ids), 900):
+            part = chunk_ids[start:start + 900]
+            rows = self.conn.execute(f"SELECT id, doc_id FROM chunks WHERE id IN ({','.join('?' * len(part))})", part)
+            out.update(rows.fetchall())
+        return out
+
+    def allowed_ids(self, filters: Filters) -> np.ndarray:
+        clauses: list[str] = []
+        args: list[str] = []
+        if filters.sources:
+            parts = []
+            for pattern in filters.sources:
+                parts.append("d.source LIKE ?" if any(c in pattern for c in "%_*") else "d.source = ?")
+                args.append(pattern.replace("*", "%"))
+            clauses.append("(" + " OR ".join(parts) + ")")
+        if filters.doc_ids:
+            clauses.append(f"d.doc_id IN ({','.join('?' * len(filters.doc_ids))})")
+            args.extend(filters.doc_ids)
+        if filters.date_from:
+            clauses.append("d.date >= ?")
+            args.append(filters.date_from)
+        if filters.date_to:
+            clauses.append("d.date <= ?")
+            args.append(filters.date_to + "\uffff")
+        if filters.kind:
+            clauses.append("c.kind = ?")
+            args.append(filters.kind)
+        where = " AND ".join(clauses) or "1"
+        rows = self.conn.execute(f"SELECT c.id FROM chunks c JOIN documents d USING(doc_id) WHERE {where}", args)
+        return np.fromiter((r[0] for r in rows), dtype=np.int64)
+
+    def documents(self) -> list[DocumentInfo]:
+        rows = self.conn.execute(f"SELECT {', '.join(_DOC_FIELDS)} FROM documents ORDER BY key")
+        return [DocumentInfo(*r) for r in rows]
+
+    def document_chunks(self, doc_id: str) -> list[ChunkRecord]:
+        rows = self.conn.execute("SELECT id FROM chunks WHERE doc_id=? ORDER BY ordinal", (doc_id,))
+        return self.chunks([r[0] for r in rows])
+
+    def document_text(self, doc_id: str) -> str | None:
+        row = self.conn.execute("SELECT text FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
+        return row[0] if row else None
+
+    def close(self) -> None:
+        self.conn.close()
