@@ -20,74 +20,20 @@ documents do not answer something are kept as notes; an answer with no supported
 
 from __future__ import annotations
 
-import functools
-import itertools
 import re
 from dataclasses import dataclass, field
 
 from rag import claims
-from rag.figures import Figure, figures_in
+from rag.checks import SUPPORT_THRESHOLD, Claim, Evidence
+from rag.figures import figures_in
 from rag.normalize import compact, to_simplified
 
 MARK = "⚠未核实"
 _CITE_RE = re.compile(r"[\[【［]\s*(\d{1,2}(?:\s*[,，、]\s*\d{1,2})*)\s*[\]】］]")
 _SENTENCE_RE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]*|\n")
 _REFUSAL_RE = re.compile("未找到|没有找到|未提及|没有提及|没有提到|未提到|无法回答|没有相关|未涉及|资料中没有|资料中未|未说明|没有说明")
-_HOW_MANY_RE = re.compile("多少|几")
 _ENUMERATOR_RE = re.compile(r"^(?:\d{1,2}(?:[.．](?=\s)|[、)）])|[(（]\d{1,2}[)）]|[一二三四五六七八九十]{1,2}、)\s*")  # "1. ", "（2）"
-_COMPARED_YEAR_RE = re.compile(r"(?:较|比|与|同比|自|从)$")
-SUPPORT_THRESHOLD = 0.5
 DROP_THRESHOLD = 0.25
-SUBJECT_CHARS = 8  # a sentence names its subject within its first characters
-STRONG = 0.8  # a binding this close leaves no doubt which metric a figure is
-SENTENCE_WEIGHT = 0.6  # the metric named earlier in the sentence binds, less than in the clause
-QUESTION_FLOOR = 0.3  # a bare figure is bound through the question's words, which match less
-ALT_MARGIN = 0.2  # another clause must bind this much better to count as "the passage says otherwise"
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """A passage as the checker reads it: the chunk's text and its document's own title, 文号,
-    section and year (what its heading shows a reader), never the prompt's labels."""
-
-    text: str
-    title: str = ""
-    doc_number: str = ""
-    section: str = ""
-    year: str = ""
-
-    @functools.cached_property
-    def full(self) -> str:
-        parts = (self.text, self.section, self.title, self.doc_number, self.year)
-        return "\n".join(compact(p) for p in parts)
-
-    @functools.cached_property
-    def figures(self) -> list[Figure]:
-        return figures_in(self.full, already_compact=True)
-
-    def binding(self, fig: Figure, grams: set[str]) -> float:
-        """How well the words around ``fig`` (one of :attr:`figures`) match the claim's words."""
-        seg = claims.segment(self.full, fig, self.figures)
-        score = claims.bind_score(grams, seg, claims.neighbours(self.full, fig, self.figures))
-        return max(score, SENTENCE_WEIGHT * claims.overlap(grams, claims.sentence_around(self.full, fig.start)))
-
-    def years_for(self, fig: Figure) -> set[float]:
-        """Years the passage states ``fig`` for: those of its sentence, else of the chunk's text, else
-        of its section, else of its document (a 2019 review section of a "2019 summary and 2020
-        plan" answers for 2019 only)."""
-        sentence = claims.sentence_around(self.full, fig.start)
-        start = self.full.find(sentence)
-        stated = [f for f in self.figures if f.kind == "year"
-                  and not _COMPARED_YEAR_RE.search(self.full[max(0, f.start - 2):f.start])
-                  and not self.full.startswith("以来", f.end)]
-        bounds = [0]
-        for part in (self.text, self.section, self.title + self.doc_number + self.year):
-            bounds.append(bounds[-1] + len(compact(part)) + 1)
-        for lo, hi in ((start, start + len(sentence)), *itertools.pairwise(bounds)):
-            years = {f.low for f in stated if lo <= f.start < hi}
-            if years:
-                return years
-        return set()
 
 
 @dataclass
@@ -173,198 +119,6 @@ def _format(body: str, cites: list[int], mark: str = "") -> str:
     return body + mark + "".join(f"[{n}]" for n in cites) + tail
 
 
-@dataclass
-class _Finding:
-    reason: str
-    note: str
-    hint: str = ""  # what the passage says instead, shown after the mark
-
-
-@dataclass
-class _Claim:
-    """One sentence being checked: what it says, where it cites, what failed."""
-
-    body: str  # search form, no citation markers
-    cites: list[int]
-    evidence: list[Evidence]
-    question: str
-    findings: list[_Finding] = field(default_factory=list)
-    recited: list[str] = field(default_factory=list)
-    backed: list[tuple[Figure, dict[int, Figure]]] = field(default_factory=list)  # figure -> passages stating it
-
-    def valid(self) -> list[int]:
-        return list(range(1, len(self.evidence) + 1))
-
-    def context_grams(self, fig: Figure, figures: list[Figure]) -> tuple[set[str], bool]:
-        """The claim's words around ``fig``, and whether they are the answer's own (else the question's)."""
-        grams = claims.content_grams(claims.segment(self.body, fig, figures))
-        own = len(grams) >= 3
-        if not own:  # "98.9%[1]。", "不超过6个月": the question says what the figure is
-            grams |= claims.content_grams(self.question)
-        return grams | claims.neighbours(self.body, fig, figures), own
-
-    def check_figure(self, fig: Figure, figures: list[Figure]) -> None:
-        grams, own = self.context_grams(fig, figures)
-        backing: dict[int, tuple[float, Figure]] = {}  # passage -> (binding, the passage's figure)
-        rival: tuple[float, Figure] | None = None
-        for i in self.valid():
-            ev = self.evidence[i - 1]
-            same = [(ev.binding(pf, grams), pf) for pf in ev.figures if fig.matches(pf)]
-            if fig.kind == "year":
-                if same:
-                    backing[i] = max(same, key=lambda s: s[0])
-                continue
-            others = [(ev.binding(pf, grams), pf) for pf in ev.figures
-                      if fig.same_metric_kind(pf) and not fig.matches(pf)]
-            best_other = max(others, key=lambda s: s[0], default=None)
-            if best_other and (rival is None or best_other[0] > rival[0]) and i in self.cites:
-                rival = best_other
-            if not same:
-                continue
-            best = max(same, key=lambda s: s[0])
-            floor = SUPPORT_THRESHOLD if own else QUESTION_FLOOR
-            if best_other and best_other[0] >= floor and best_other[0] > best[0] + ALT_MARGIN:
-                continue  # the passage gives this metric another value; the figure belongs elsewhere
-            if own and len(grams) >= 3 and best[0] < 0.15:
-                continue  # the figure occurs, but about something else
-            backing[i] = best
-        cited = [i for i in self.cites if i in backing]
-        best_i = max(backing, key=lambda i: backing[i][0], default=0)
-        if not cited and backing and not (rival and rival[0] >= STRONG and rival[0] > backing[best_i][0] + ALT_MARGIN):
-            # re-cite, unless the cited passage gives this very metric another value
-            self.cites = sorted({*self.cites, best_i})
-            self.recited.append(f"re-cited to [{best_i}], which states {fig.text}")
-            cited = [best_i]
-        if not cited:
-            same_digits = next((pf for i in self.cites for pf in self.evidence[i - 1].figures
-                                if pf.low == fig.low and pf.kind != "year" and not fig.matches(pf)), None)
-            hint = (f"资料为{same_digits.text}" if same_digits else
-                    f"资料为{rival[1].text}" if rival and rival[0] >= QUESTION_FLOOR else "")
-            anywhere = any(fig.matches(pf) for ev in self.evidence for pf in ev.figures)
-            why = "is stated for something else in the passages" if anywhere else "is in no passage"
-            reason = "date" if fig.kind == "date" and not anywhere else "figure"
-            self.findings.append(_Finding(reason, f"{fig.text} {why}" + (f" ({hint})" if hint else ""), hint))
-            return
-        if fig.kind != "year":
-            self.backed.append((fig, {i: pf for i, (_, pf) in backing.items()}))
-
-    def check_years(self, q_years: set[float]) -> None:
-        """A figure given for the year asked must be stated for that year by a passage that has it
-        (re-cited there when the cited one states it for another year)."""
-        for fig, backing in self.backed:
-            if fig.kind == "date" or not q_years:
-                continue
-            stated = {i: self.evidence[i - 1].years_for(pf) for i, pf in backing.items()}
-            good = [i for i, years in stated.items() if not years or years & q_years]
-            if any(i in self.cites for i in good):
-                continue
-            if good:
-                self.cites = sorted({*self.cites, good[0]})
-                self.recited.append(f"re-cited to [{good[0]}], which states {fig.text} for the year asked")
-                continue
-            cited = next((i for i in self.cites if i in stated), next(iter(stated)))
-            shown = "、".join(f"{int(y)}年" for y in sorted(stated[cited]))
-            self.findings.append(_Finding("year", f"{fig.text} is stated for {shown}, not for "
-                                          f"{'、'.join(f'{int(y)}年' for y in sorted(q_years))}",
-                                          f"资料所述为{shown}"))
-
-    def check_places(self) -> None:
-        for fig, backing in self.backed:
-            self.check_place(fig, [(i, pf) for i, pf in backing.items() if i in self.cites])
-
-    def check_restated(self, figures: list[Figure]) -> None:
-        """An answer to "多少/几" whose only figures are the question's own has not answered it."""
-        if not _HOW_MANY_RE.search(self.question):
-            return
-        asked = figures_in(self.question, already_compact=True)
-        counted = [f for f in figures if f.kind != "year"]
-        if counted and all(any(f.matches(q) for q in asked) for f in counted):
-            self.findings.append(_Finding("figure", f"{counted[0].text} only repeats the question's figure"))
-
-    def check_place(self, fig: Figure, backed: list[tuple[int, Figure]]) -> None:
-        """A figure given for a place must be stated for it: near the place's name in a passage that
-        states it, or in a passage about that place alone — not in a sentence that opens with another."""
-        names = claims.names_in(self.body) or claims.names_in(self.question)
-        if not names or not backed:
-            return
-        subjects: list[str] = []
-        for i, pf in backed:
-            full = self.evidence[i - 1].full
-            window = claims.window_around(full, pf.start)
-            if any(n in window for n in names):
-                return
-            near = [n for part in window.split("\x00") for n in claims.names_in(part[:SUBJECT_CHARS])]
-            named = any(n in full for n in names)
-            if not near and (named or not claims.names_in(full)):
-                return  # about that place, or a notice that names no place (本市, 我省)
-            subjects += [n for n in near if n not in subjects]
-        where = "、".join(subjects) or "another place"
-        self.findings.append(_Finding("entity", f"{fig.text} is stated for {where}, not for {'、'.join(names)}",
-                                      f"资料所述为{subjects[0]}" if subjects else f"资料未将{fig.text}与{names[0]}对应"))
-
-    def check_subject(self, q_names: list[str]) -> None:
-        """A claim that names a place or organisation must not take the words a passage says of
-        another one: the sentence of the passage it copies must not open with a different name. A
-        sentence that names none speaks of the question's ("坚持党建思想引领" under "吉利集团…四个坚持")."""
-        names = claims.names_in(self.body) or q_names
-        if not names:
-            return
-        grams = claims.content_grams(self.body)
-        for name in names:
-            grams -= claims.content_grams(name)
-        best: tuple[float, int, int] = (0.0, 0, 0)
-        for i in self.cites:
-            full = self.evidence[i - 1].full
-            for unit in [*claims.clauses(full), *re.split("[。！？!?；;\n]+", full)]:
-                score = claims.overlap(grams, unit)
-                if unit and score > best[0]:
-                    best = (score, i, full.find(unit))
-        score, i, start = best
-        if score < 0.6 or start < 0:
-            return
-        window = claims.window_around(self.evidence[i - 1].full, start)
-        if any(n in window for n in names):
-            return
-        near = [n for part in window.split("\x00") for n in claims.names_in(part[:SUBJECT_CHARS])]
-        if near:
-            self.findings.append(_Finding("entity", f"the passage says this of {'、'.join(near)}, not of "
-                                          f"{'、'.join(names)}", f"资料所述为{near[0]}"))
-
-    def check_names(self, q_names: list[str]) -> None:
-        texts = [self.evidence[i - 1].full for i in self.cites]
-        for name in [*claims.names_in(self.body), *claims.persons_in(self.body)]:
-            if any(name in t for t in texts):
-                continue
-            other = next((i for i in self.valid() if name in self.evidence[i - 1].full), None)
-            if other is not None:  # the model cited the wrong passage for this name
-                self.cites = sorted({*self.cites, other})
-                self.recited.append(f"re-cited to [{other}], which names {name}")
-                texts.append(self.evidence[other - 1].full)
-                continue
-            self.findings.append(_Finding("entity", f"the cited passages do not mention {name}", f"资料未提及{name}"))
-        others = {n for t in texts for n in claims.names_in(t)} - set(q_names)
-        if q_names and others and not any(name in t for name in q_names for t in texts):
-            # the passages speak of another place (a notice that says only 本市 is not flagged)
-            self.findings.append(_Finding("entity", f"the cited passages are about {'、'.join(sorted(others))}, "
-                                          f"not {'、'.join(q_names)}", f"资料未提及{q_names[0]}"))
-
-    def check_polarity(self) -> None:
-        passage_clauses = [c for i in self.cites for c in claims.clauses(self.evidence[i - 1].full)]
-        for clause in claims.clauses(self.body):
-            grams = claims.content_grams(clause)
-            if len(grams) < 3 or not passage_clauses:
-                continue
-            # the same claim: most of the answer's clause is in it, or most of it is in the answer's
-            score, best = max((max(claims.overlap(grams, c), claims.overlap(claims.content_grams(c), clause)
-                                   if len(claims.content_grams(c)) >= 4 else 0.0), c) for c in passage_clauses)
-            if score < 0.6:
-                continue
-            (a_neg, a_dir), (p_neg, p_dir) = claims.polarity(clause), claims.polarity(best)
-            if a_neg != p_neg or (a_dir and p_dir and a_dir != p_dir):
-                self.findings.append(_Finding("polarity", f"“{clause}” reverses the passage (“{best}”)",
-                                              f"资料为“{best[:30]}”"))
-
-
 def verify_answer(answer: str, passages: list[Evidence] | list[str], question: str = "") -> Verification:
     """``passages[i]`` is passage number i+1 as shown to the model (plain strings are texts)."""
     evidence = [p if isinstance(p, Evidence) else Evidence(p) for p in passages]
@@ -399,7 +153,7 @@ def verify_answer(answer: str, passages: list[Evidence] | list[str], question: s
             # A sentence often shares the citation written at the end of the next one.
             following = next((parse_citations(s) for s in sentences[idx + 1:] if parse_citations(s)), [])
             cites = [n for n in (carried or following) if n in valid]
-        claim = _Claim(compact(_ENUMERATOR_RE.sub("", body.strip())), cites, evidence, q)
+        claim = Claim(compact(_ENUMERATOR_RE.sub("", body.strip())), cites, evidence, q)
         figures = figures_in(claim.body, already_compact=True)
         sentence_years = {f.low for f in figures if f.kind == "year"}
         for fig in figures:
@@ -426,7 +180,7 @@ def verify_answer(answer: str, passages: list[Evidence] | list[str], question: s
     return Verification(kept, checks, removed, warnings)
 
 
-def _decide(body: str, claim: _Claim, score: float, bad: list[int], notes: list[str]) -> SentenceCheck:
+def _decide(body: str, claim: Claim, score: float, bad: list[int], notes: list[str]) -> SentenceCheck:
     notes = [*notes, *claim.recited, *(f.note for f in claim.findings)]
     reasons = list(dict.fromkeys(f.reason for f in claim.findings))
     figure_missing = any(f.reason in ("figure", "date") for f in claim.findings)
