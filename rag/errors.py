@@ -66,3 +66,7 @@ class EvalRunError(RagError, ValueError):
 
 class SummarizeError(RagError, ValueError):
     """A document cannot be summarized as asked (schema, output)."""
+
+
+class FilterError(RagError, ValueError):
+    """A search filter value is malformed (a year, a kind)."""

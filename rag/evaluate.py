@@ -19,7 +19,6 @@ from rag import metrics as m
 from rag.errors import EvalRunError, EvalSetError
 from rag.jsonl import append_record, drop_torn_tail, read_records
 from rag.normalize import compact
-from rag.verify import strip_citations, strip_marks
 
 if TYPE_CHECKING:
     from rag.app import App
@@ -184,6 +183,34 @@ def run_items(app: App, items: list[dict[str, Any]], mode: EvalMode, out: Path, 
             yield record
 
 
+def run_eval(app: App, set_path: Path, mode: EvalMode, out_dir: Path, *, limit: int = 0, baseline: bool = False,
+             fresh: bool = False, on_start: Callable[[int], None] | None = None,
+             on_item: Callable[[], None] | None = None) -> list[dict[str, Any]]:
+    """Run (or resume) an eval set into OUT_DIR: items.jsonl, metrics.json, report.html. Returns the
+    records of this set's items. The chat model is the one ``app`` uses."""
+    from rag.jsonl import read_records
+    from rag.report import write_html
+
+    items = load_set(set_path, mode)[:limit or None]
+    identity = "" if mode == "summary" else app.manifest().identity
+    model_name = "" if mode == "retrieval" else app.llm.name
+    config = RunConfig(str(set_path), file_sha256(set_path), mode, baseline, identity, model_name)
+    done = prepare_out(out_dir, config, fresh)
+    if on_start:
+        on_start(sum(1 for i in items if i["id"] not in done))
+    if mode != "summary":
+        app.retriever.search("预热", k=1)  # load the embedder and indexes before the clock starts
+    for _ in run_items(app, items, mode, out_dir, done, baseline):
+        if on_item:
+            on_item()
+    wanted = {i["id"] for i in items}
+    records = [r for r in read_records(out_dir / "items.jsonl") if r.get("id") in wanted]
+    metrics = compute_metrics(records)
+    (out_dir / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=1), encoding="utf-8")
+    write_html(out_dir / "report.html", metrics, records, config.as_dict())
+    return records
+
+
 # --- metrics from records -------------------------------------------------------------------------
 
 def _retrieval_metrics(records: list[dict[str, Any]], ranked: Callable[[dict[str, Any]], list[str]]) -> dict[str, Any]:
@@ -224,11 +251,6 @@ def summary_numbers(record: dict[str, Any]) -> tuple[int, int]:
     return m.strict_figure_counts(record.get("summary", ""), record.get("title", "") + record.get("text", ""))
 
 
-def answer_prose(record: dict[str, Any]) -> str:
-    """The answer without its [n] markers, whose digits would count as text."""
-    return strip_citations(strip_marks(record.get("answer", "")))
-
-
 GOLD_COVERED = 0.8  # an answer holding >= 80% of the gold answer's characters, in order, counts as covering it
 
 
@@ -242,12 +264,12 @@ def _answer_metrics(records: list[dict[str, Any]]) -> dict[str, Any]:
     good = sum(citation_is_correct(c, r) for c, r in citations)
     recalled = sum(any(citation_is_correct(c, r) for c in r.get("citations", [])) for r in answerable)
     nums = [answer_numbers(r) for r in records]
-    recalls = [0.0 if r.get("refused") else m.gold_recall(answer_prose(r), r["gold_answer"]) for r in with_gold]
+    recalls = [0.0 if r.get("refused") else m.gold_recall(m.answer_prose(r), r["gold_answer"]) for r in with_gold]
     return {
         "answerable": len(answerable), "unanswerable": len(unanswerable), "gradable": len(gradable),
         "accuracy": m.ratio(len(correct), len(gradable)),
-        "token_f1": m.mean(m.token_f1(answer_prose(r), r["gold_answer"]) for r in with_gold),
-        "rouge_l": m.mean(m.rouge_l(answer_prose(r), r["gold_answer"]) for r in with_gold),
+        "token_f1": m.mean(m.token_f1(m.answer_prose(r), r["gold_answer"]) for r in with_gold),
+        "rouge_l": m.mean(m.rouge_l(m.answer_prose(r), r["gold_answer"]) for r in with_gold),
         "gold_recall": m.mean(recalls),
         f"gold_covered@{GOLD_COVERED}": m.ratio(sum(x >= GOLD_COVERED for x in recalls), len(recalls)),
         "citation_precision": m.ratio(good, len(citations)),
@@ -258,17 +280,6 @@ def _answer_metrics(records: list[dict[str, Any]]) -> dict[str, Any]:
         "claims_marked": sum(c.get("status") == "flagged" for r in records for c in r.get("checks", [])),
         "claims_dropped": sum(c.get("status") == "dropped" for r in records for c in r.get("checks", [])),
     }
-
-
-def item_correct(record: dict[str, Any]) -> bool | None:
-    """Answer mode: right refusal, or every must_include present; None when not gradable."""
-    if record.get("mode") != "answer" or "error" in record:
-        return None
-    if record.get("type") == "unanswerable":
-        return bool(record.get("refused"))
-    if not record.get("must_include"):
-        return None
-    return not record.get("refused") and m.contains_all(record.get("answer", ""), record["must_include"])
 
 
 def _latency(records: list[dict[str, Any]]) -> dict[str, dict[str, float | None]]:
@@ -307,7 +318,7 @@ def compute_metrics(records: list[dict[str, Any]]) -> dict[str, Any]:
             by_type: dict[str, Any] = {}
             for kind in sorted({r.get("type", "unknown") for r in records}):
                 subset = [r for r in records if r.get("type", "unknown") == kind]
-                graded = [c for c in map(item_correct, subset) if c is not None]
+                graded = [c for c in map(m.item_correct, subset) if c is not None]
                 by_type[kind] = {"n": len(subset), "correct": m.ratio(sum(graded), len(graded)),
                                  "refused": m.ratio(sum(bool(r.get("refused")) for r in subset), len(subset))}
             result["by_type"] = by_type

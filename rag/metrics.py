@@ -11,6 +11,7 @@ import re
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from rag.figures import cn_to_int
 from rag.normalize import compact
@@ -185,3 +186,21 @@ def mean(values: Iterable[float]) -> float | None:
 
 def ratio(numerator: int, denominator: int) -> float | None:
     return numerator / denominator if denominator else None
+
+
+# --- one eval record -------------------------------------------------------------------------------
+
+def answer_prose(record: dict[str, Any]) -> str:
+    """The answer without its [n] markers, whose digits would count as text."""
+    return strip_citations(strip_marks(record.get("answer", "")))
+
+
+def item_correct(record: dict[str, Any]) -> bool | None:
+    """Answer mode: right refusal, or every must_include present; None when not gradable."""
+    if record.get("mode") != "answer" or "error" in record:
+        return None
+    if record.get("type") == "unanswerable":
+        return bool(record.get("refused"))
+    if not record.get("must_include"):
+        return None
+    return not record.get("refused") and contains_all(record.get("answer", ""), record["must_include"])

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.panel import Panel
 
+from rag.errors import FilterError
+from rag.filters import clear_filters, describe_filters, set_filter
 from rag.types import Filters
 
 if TYPE_CHECKING:
@@ -29,40 +31,16 @@ End a line with \\ to continue the question on the next line. Ctrl-C stops an an
 def parse_filter(arg: str, filters: Filters) -> str:
     arg = arg.strip()
     if arg in ("", "clear", "none"):
-        filters.sources.clear()
-        filters.doc_ids.clear()
-        filters.date_from = filters.date_to = filters.kind = None
+        clear_filters(filters)
         return "filters cleared"
     key, sep, value = arg.partition("=")
-    if not sep or not value:
+    if not sep or not value.strip():
         return "usage: /filter KEY=VALUE (source, doc, year, kind) or /filter clear"
-    key = key.strip()
-    value = value.strip()
-    if key == "source":
-        filters.sources.append(value)
-    elif key == "doc":
-        filters.doc_ids.append(value)
-    elif key == "year":
-        first, _, last = value.partition("-")
-        if not first.isdigit() or (last and not last.isdigit()):
-            return f"year {value!r}: expected YYYY or YYYY-YYYY"
-        filters.date_from, filters.date_to = first, last or first
-    elif key == "kind":
-        if value not in ("review", "plan", "other"):
-            return f"kind {value!r}: expected review, plan or other"
-        filters.kind = value
-    else:
-        return f"unknown filter {key!r}: source, doc, year or kind"
-    return f"filter {key}={value} set"
-
-
-def describe_filters(f: Filters) -> str:
-    parts = [f"source={s}" for s in f.sources] + [f"doc={d}" for d in f.doc_ids]
-    if f.date_from or f.date_to:
-        parts.append(f"dates {f.date_from or '…'}..{f.date_to or '…'}")
-    if f.kind:
-        parts.append(f"kind={f.kind}")
-    return ", ".join(parts) or "none"
+    try:
+        set_filter(filters, key, value)
+    except FilterError as exc:
+        return str(exc)
+    return f"filter {key.strip()}={value.strip()} set"
 
 
 def warm_up(app: App, model: str | None) -> None:

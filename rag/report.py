@@ -11,7 +11,6 @@ from rich.console import Console
 from rich.table import Table
 
 from rag import metrics as m
-from rag.evaluate import answer_prose, item_correct
 
 WORST_ITEMS = 15
 _COLOURS = {"hybrid": "#1f77b4", "bm25": "#ff7f0e", "dense": "#2ca02c"}
@@ -131,9 +130,9 @@ def _worst(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return sorted(records, key=lambda r: m.rouge_l(r.get("summary", ""), r["reference"]))[:WORST_ITEMS]
     if mode == "answer":
         def badness(r: dict[str, Any]) -> tuple[int, float]:
-            ok = item_correct(r)
+            ok = m.item_correct(r)
             return (0 if ok is False else 1 if ok is None else 2,
-                    m.gold_recall(answer_prose(r), r["gold_answer"]) if r.get("gold_answer") else 1.0)
+                    m.gold_recall(m.answer_prose(r), r["gold_answer"]) if r.get("gold_answer") else 1.0)
         return sorted(records, key=badness)[:WORST_ITEMS]
     def rank(r: dict[str, Any]) -> int:
         found = m.first_gold_rank([h["source"] for h in r.get("retrieved", [])], r.get("sources", []))

@@ -26,10 +26,10 @@ def graph() -> dict[str, set[str]]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("rag"):
                 target = node.module.partition(".")[2]
-                if target:
+                subs = {f"{target}.{a.name}".strip(".") for a in node.names} & modules
+                deps.update(subs)
+                if target and len(subs) < len(node.names):  # names from the module itself, not submodules
                     deps.add(target)
-                deps.update(f"{target}.{a.name}".strip(".") for a in node.names
-                            if f"{target}.{a.name}".strip(".") in modules)
             elif isinstance(node, ast.Import):
                 deps.update(a.name.partition(".")[2] for a in node.names if a.name.startswith("rag."))
         edges[name] = deps - {name, "__init__", ""}

@@ -218,9 +218,10 @@ def test_answer_run_records_citations_and_refusals(seeded_app: App, tmp_path: Pa
 
 def test_cli_eval_writes_report_and_compare(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from rag import cli
+    from rag.cli import common as cli_common
     from tests.conftest import FakeEncoder
 
-    monkeypatch.setattr(cli, "make_app", lambda s: App(s, encoder=FakeEncoder(), llm=FakeLLM()))
+    monkeypatch.setattr(cli_common, "make_app", lambda s: App(s, encoder=FakeEncoder(), llm=FakeLLM()))
     runner = CliRunner()
     out_a, out_b = tmp_path / "a", tmp_path / "b"
     res = runner.invoke(cli.app, ["eval", str(ROOT / "eval" / "dev.jsonl"), "--mode", "retrieval", "--baseline",

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from rag import cli
 from rag.answer import QuestionError, answer_question
 from rag.app import App
+from rag.cli import common as cli_common
 from rag.doctor import check_store
 from rag.load import MAX_DOCUMENT_CHARS
 from rag.settings import load_settings
@@ -144,7 +145,7 @@ def test_damaged_gguf_gets_a_clear_error(home: Path, tmp_path: Path, monkeypatch
         with pytest.raises((LLMError, ModelMissingError), match=words):
             app.use_llm(str(path)).count_tokens("测试")
     ingest_paths(App(load_settings(), encoder=FakeEncoder()), [SEEDS])
-    monkeypatch.setattr(cli, "make_app", lambda s: App(s, encoder=FakeEncoder()))
+    monkeypatch.setattr(cli_common, "make_app", lambda s: App(s, encoder=FakeEncoder()))
     res = CliRunner().invoke(cli.app, ["ask", "2019年龙岗区百人以上企业建会率达到多少？", "--model", str(truncated)])
     assert res.exit_code == 1 and "cannot load GGUF model" in res.output
 

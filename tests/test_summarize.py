@@ -167,8 +167,9 @@ def test_brief_style_drops_sentences_with_invented_figures(work_plan_app: App, t
 
 def test_cli_summarize_writes_jsonl_and_markdown(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from rag import cli
+    from rag.cli import common as cli_common
 
-    monkeypatch.setattr(cli, "make_app", lambda s: App(s, encoder=FakeEncoder(), llm=FakeLLM(scripted)))
+    monkeypatch.setattr(cli_common, "make_app", lambda s: App(s, encoder=FakeEncoder(), llm=FakeLLM(scripted)))
     out = tmp_path / "out"
     res = CliRunner().invoke(cli.app, ["summarize", str(SEEDS / WORK_PLAN), "--out", str(out)],
                              env={"COLUMNS": "200"})

@@ -1,0 +1,185 @@
+"""Reading one file's bytes as text, by its real format: plain text in any of the encodings Chinese
+offices use (UTF-8, GB18030, Big5, mixed line by line), HTML without its page chrome, .docx with its
+tables, PDF text layers; front matter split off."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from typing import Any
+
+from rag.errors import LoadError
+
+
+def _looks_binary(data: bytes) -> bool:
+    head = data[:8192]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    if b"\x00" in head:
+        return True
+    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return controls > len(head) * 0.05
+
+
+def _plausible(text: str) -> bool:
+    if not text:
+        return False
+    good = sum(1 for ch in text if ch.isprintable() or ch in "\n\t\r" or ch.isspace())
+    bad = text.count("\ufffd")
+    return good / len(text) > 0.97 and bad / len(text) < 0.01
+
+
+def decode_bytes(data: bytes) -> str:
+    """UTF-8 (with or without BOM), GB18030/GBK, Big5 and UTF-16, also mixed line by line."""
+    if not data.strip():
+        raise LoadError("empty file")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    if _looks_binary(data):
+        raise LoadError("binary content, not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    non_utf8 = b"\n".join(line for line in data.split(b"\n") if not _is_utf8(line))
+    best = from_bytes(non_utf8[:200_000]).best()
+    legacy = best.encoding if best is not None else "gb18030"
+    if legacy.replace("_", "").lower() in ("gb2312", "gbk", "hz", "gb18030", "cp936", "ascii"):
+        legacy = "gb18030"
+    lines = []
+    for line in data.split(b"\n"):
+        try:
+            lines.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            lines.append(line.decode(legacy, errors="replace"))
+    text = "\n".join(lines)
+    if not _plausible(text):
+        raise LoadError(f"undecodable text (not UTF-8, GB18030 or Big5; best guess {legacy})")
+    return text
+
+
+def _is_utf8(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+# --- per-format readers --------------------------------------------------------------------------
+
+_FRONT_MATTER_RE = re.compile(r"\A\ufeff?\s*---[ \t]*\n(.*?)\n---[ \t]*\n", re.S)
+_HTML_HINT_RE = re.compile(r"<(p|div|br|span|html|body|article|section|table|h[1-6])[\s>/]", re.I)
+
+
+def looks_like_html(text: str) -> bool:
+    return _HTML_HINT_RE.search(text[:5000]) is not None
+
+
+def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
+    match = _FRONT_MATTER_RE.match(text)
+    if not match:
+        return {}, text
+    import yaml
+
+    try:
+        meta = yaml.safe_load(match.group(1))
+    except yaml.YAMLError:
+        meta = None
+    return (meta if isinstance(meta, dict) else {}), text[match.end():]
+
+
+_CHROME_CLASS_RE = re.compile(r"appendqr|qrcode|share|editor|nav|breadcrumb|footer|header|comment|"
+                              r"related|img_wrapper|recommend|copyright|toolbar|sidebar|advert", re.I)
+
+
+def html_to_text(html: str) -> tuple[str, str | None]:
+    """Visible text of an HTML page without scripts, styles, comments, images and page chrome."""
+    from bs4 import BeautifulSoup, Comment
+
+    soup = BeautifulSoup(html, "lxml")
+    title = soup.title.get_text(strip=True) if soup.title else None
+    for tag in soup(["script", "style", "noscript", "iframe", "img", "svg", "form", "button", "head",
+                     "nav", "footer", "header", "template", "object", "embed"]):
+        tag.decompose()
+    for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
+        comment.extract()
+    for tag in soup.find_all(True):
+        if getattr(tag, "decomposed", False) or tag.attrs is None:
+            continue
+        classes = " ".join(tag.get("class") or []) + " " + str(tag.get("id") or "")
+        if classes.strip() and _CHROME_CLASS_RE.search(classes) and tag.name not in ("body", "html"):
+            tag.decompose()
+    blocks = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article",
+              "table", "blockquote", "pre", "dd", "dt"}
+    for tag in soup.find_all(blocks):
+        tag.insert_before("\n")
+        tag.insert_after("\n")
+    return soup.get_text(), title
+
+
+def read_docx(data: bytes) -> str:
+    import docx
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise LoadError(f"damaged or truncated .docx ({exc.__class__.__name__})") from exc
+    except Exception as exc:  # python-docx raises several unrelated types on bad packages
+        raise LoadError(f"damaged .docx: {exc}") from exc
+    lines: list[str] = []
+    body = document.element.body
+    for child in body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            lines.append("".join(node.text or "" for node in child.iter() if node.tag.endswith("}t")))
+        elif tag == "tbl":
+            for row in child.iter():
+                if row.tag.endswith("}tr"):
+                    cells = []
+                    for cell in row:
+                        if cell.tag.endswith("}tc"):
+                            cells.append("".join(n.text or "" for n in cell.iter() if n.tag.endswith("}t")))
+                    lines.append(" | ".join(c.strip() for c in cells))
+    return "\n".join(lines)
+
+
+def read_pdf(data: bytes) -> str:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            try:
+                if not reader.decrypt(""):
+                    raise LoadError("password-protected PDF")
+            except Exception as exc:
+                raise LoadError("password-protected PDF") from exc
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except LoadError:
+        raise
+    except (PdfReadError, ValueError, KeyError, OSError, TypeError) as exc:
+        raise LoadError(f"damaged or truncated PDF ({exc})") from exc
+    except Exception as exc:
+        raise LoadError(f"unreadable PDF: {exc.__class__.__name__}: {exc}") from exc
+    text = "\n".join(pages)
+    if not text.strip():
+        raise LoadError("PDF has no text layer (scanned images?); OCR it first")
+    return text
+
+
+def sniff_kind(data: bytes, suffix: str) -> str:
+    if data.startswith(b"%PDF"):
+        return ".pdf"
+    if data.startswith(b"PK\x03\x04"):
+        return ".docx" if b"word/" in data[:200_000] or suffix == ".docx" else "zip"
+    if data.startswith(b"\x1f\x8b"):
+        return "gzip"
+    return suffix
+
+
+# --- metadata ------------------------------------------------------------------------------------
