@@ -88,6 +88,10 @@ class GenerationSettings(_Section):
                                   "(~30 more prompt tokens per passage)")
 
 
+class LogSettings(_Section):
+    enabled: bool = Field(True, description="record every answer in $RAG_HOME/log.sqlite (`rag log`)")
+
+
 class Settings(_Section):
     home: Path = Field(default_factory=lambda: Path.home() / ".rag")
     store: Path | None = Field(None, description="store directory (default: $RAG_HOME/stores/default)")
@@ -97,6 +101,7 @@ class Settings(_Section):
     index: IndexSettings = Field(default_factory=IndexSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     generation: GenerationSettings = Field(default_factory=GenerationSettings)
+    log: LogSettings = Field(default_factory=LogSettings)
 
     @property
     def models_dir(self) -> Path:

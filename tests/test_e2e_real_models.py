@@ -115,8 +115,16 @@ def test_repl_in_a_pseudo_terminal(real_env: dict[str, str], tmp_path: Path) -> 
         child.sendline("2019年龙岗区百人以上企业建会率达到多少？")
         child.expect("98.9%")
         child.expect("问>")
+        # a follow-up is searched as the full question, and answered with the figure it asks for
+        child.sendline("那25-99人的企业呢？")
+        child.expect("→ 2019年龙岗区25-99人的企业建会率达到多少？")
+        child.expect("74.4%")
+        child.expect("问>")
         child.sendline("/sources")
         child.expect("001_db1d55a4d02b970e.txt")
+        child.expect("问>")
+        child.sendline(f"/save {tmp_path / 'chat.md'}")
+        child.expect("saved")
         child.expect("问>")
         child.sendline("/k 3")
         child.expect("k = 3")
@@ -127,6 +135,10 @@ def test_repl_in_a_pseudo_terminal(real_env: dict[str, str], tmp_path: Path) -> 
     finally:
         child.close(force=True)
     assert (Path(real_env["RAG_HOME"]) / "chat_history").exists()
+    saved = (tmp_path / "chat.md").read_text(encoding="utf-8")
+    assert "## 问：那25-99人的企业呢？" in saved and "74.4%" in saved and "\n> " in saved
+    logged = json.loads(rag(real_env, "log", "--json", "-n", "2").stdout)
+    assert [e["question"] for e in logged] == ["那25-99人的企业呢？", "2019年龙岗区百人以上企业建会率达到多少？"]
 
 
 NETWORK_GUARD = '''

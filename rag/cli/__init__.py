@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from rag.cli import batch, manage, query  # noqa: F401  (each registers its commands on the app)
+from rag.cli import batch, history, manage, query  # noqa: F401  (each registers its commands on the app)
 from rag.cli.common import app, err, make_app
 
 __all__ = ["app", "main", "make_app"]

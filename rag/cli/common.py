@@ -20,7 +20,7 @@ class _Commands(TyperGroup):
     """Commands in the order a new user meets them, whichever module defines them."""
 
     ORDER = ("models", "install-models", "config", "ingest", "remove", "doctor", "reindex", "search", "ask",
-             "chat", "summarize", "eval")
+             "chat", "log", "summarize", "eval")
 
     def list_commands(self, ctx: Any) -> list[str]:
         known = {n: i for i, n in enumerate(self.ORDER)}
@@ -42,6 +42,7 @@ _state: dict[str, Any] = {}
 
 StoreOpt = Annotated[Path | None, typer.Option("--store", help="store directory")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")]
+NoLogOpt = Annotated[bool, typer.Option("--no-log", help="do not record this in the answer log (`rag log`)")]
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

@@ -19,6 +19,7 @@ from rag.cli.common import (
     FilterYear,
     JsonOpt,
     ModelOpt,
+    NoLogOpt,
     StoreOpt,
     app,
     console,
@@ -75,7 +76,7 @@ def ask(
     store: StoreOpt = None, json_out: JsonOpt = False, model: ModelOpt = None,
     backend: BackendOpt = None, base_url: BaseUrlOpt = None,
     source: FilterSource = None, doc: FilterDoc = None, date_from: FilterFrom = None,
-    date_to: FilterTo = None, kind: FilterKind = None, year: FilterYear = None,
+    date_to: FilterTo = None, kind: FilterKind = None, year: FilterYear = None, no_log: NoLogOpt = False,
 ) -> None:
     """Answer a question from the documents, every claim cited and checked."""
     from rag.answer import answer_question
@@ -93,6 +94,12 @@ def ask(
             return answer_question(question, rag_app.retriever, llm, s, k=k, filters=filters, on_token=on_token)
 
     result = guarded(go)
+    if s.log.enabled and not no_log:
+        from rag.answerlog import log_answer
+
+        warning = log_answer(s.home, result, "ask", rag_app.manifest().identity)
+        if warning:
+            result.warnings.append(warning)
     if json_out:
         print(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
     else:
@@ -101,10 +108,10 @@ def ask(
 
 @app.command()
 def chat(store: StoreOpt = None, model: ModelOpt = None, backend: BackendOpt = None,
-         base_url: BaseUrlOpt = None) -> None:
+         base_url: BaseUrlOpt = None, no_log: NoLogOpt = False) -> None:
     """Interactive questions and answers (/help for commands)."""
     from rag.repl import run_repl
 
     s = settings(store=store, generation__backend=backend, generation__base_url=base_url)
     rag_app = common.make_app(s)
-    guarded(lambda: run_repl(rag_app, console, model))
+    guarded(lambda: run_repl(rag_app, console, model, log=not no_log))
