@@ -80,6 +80,11 @@ def persons_in(text: str) -> list[str]:
     return [w for w, flag in _tagged(text) if flag in ("nr", "nrfg", "nrt") and 2 <= len(w) <= 4]
 
 
+def words(text: str) -> tuple[tuple[str, str], ...]:
+    """jieba's words of ``text`` with their part-of-speech tags."""
+    return _tagged(text)
+
+
 @functools.lru_cache(maxsize=4096)
 def _tagged(text: str) -> tuple[tuple[str, str], ...]:
     import jieba.posseg

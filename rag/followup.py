@@ -21,8 +21,9 @@ _TAIL_RE = re.compile(r"(?:的情况|情况)?(?:呢|怎么样|如何|怎样)?[�
 _PRONOUN_RE = re.compile(r"(?:它们|他们|它|其|该单位|该区|该市|该部门|这个单位|这家单位|上述单位|那里|这里)")
 _YEAR_RE = re.compile(r"(?:19|20)\d{2}年")
 _SUFFIX = "(?:省|市|区|县|镇|乡|街道|集团)"
-_QUESTION_RE = re.compile(r"多少|几|什么|哪|谁|是否|吗|如何|怎样|怎么")
-SHORT = 10  # a fragment this short (in characters, without its 那/呢) cannot stand alone
+_QUESTION_RE = re.compile(r"多少|几|什么|哪|谁|是否|吗|如何|怎样|怎么|多长|多久|多大|何时|何地|何处")
+SHORT = 14  # a fragment this short (in characters, without its 那/呢) that names no place or year cannot stand alone
+_TOPIC_TAIL_RE = re.compile(r"(?:在|于|的|需要|有|是|对|为|要|将)+$")
 
 
 @dataclass(frozen=True)
@@ -88,9 +89,16 @@ def _merge(fragment: str, previous: str, asks: bool) -> str | None:
             # "25-99人的企业" for "百人以上企业": the qualifier of the same noun is replaced
             at = prev_body.find(head)
             start = max(prev_body.rfind(subject) + len(subject) if subject else 0,
-                        max((m.end() for m in _YEAR_RE.finditer(prev_body[:at])), default=0))
+                        max((m.end() for m in _YEAR_RE.finditer(prev_body[:at])), default=0),
+                        _last_verb_end(prev_body[:at]))
             return prev_body[:start] + fragment + prev_body[at + len(head):] + "？"
         return None
+    if len(_QUESTION_RE.sub("", fragment)) <= 2 and not _shared_head(fragment, prev_body):
+        # "什么时间？" after "…推进会在哪里召开？": the previous question's topic, asked anew
+        q = _QUESTION_RE.search(prev_body)
+        topic = _TOPIC_TAIL_RE.sub("", prev_body[:q.start()] if q else prev_body)
+        if topic:
+            return topic + fragment + "？"
     # a question of its own that lacks the subject or year: carry them over
     context = ""
     prev_year = _YEAR_RE.search(prev_body)
@@ -99,6 +107,16 @@ def _merge(fragment: str, previous: str, asks: bool) -> str | None:
     if subject and not place:
         context += subject
     return (context + fragment + "？") if context else None
+
+
+def _last_verb_end(text: str) -> int:
+    """Where the last verb of ``text`` ends ("如何降低|用电"): a qualifier starts after it."""
+    end, pos = 0, 0
+    for word, flag in claims.words(text):
+        pos += len(word)
+        if flag.startswith("v") or flag in ("p", "r"):
+            end = pos
+    return end
 
 
 def _shared_head(fragment: str, previous: str) -> str:
