@@ -19,6 +19,7 @@ from rag.errors import RagError
 
 if TYPE_CHECKING:
     from rag.answer import AnswerResult
+    from rag.schemas import SummaryRecord
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS answers (
@@ -106,6 +107,18 @@ class AnswerLog:
         row = (e.time, e.command, e.conversation, e.question, e.searched, e.answer, int(e.refused), e.outcome,
                e.model, e.store, json.dumps([c.__dict__ for c in e.citations], ensure_ascii=False),
                json.dumps(e.timings))
+        return self._insert(row)
+
+    def record_summary(self, record: SummaryRecord, markdown: str, store: str) -> int:
+        """Log one document's summary (its Markdown, with the chunk each item cites)."""
+        v = record.verification
+        outcome = "failed" if record.errors else "corrected" if (v.corrected or v.dropped) else "verified"
+        row = (time.time(), "summarize", "", f"摘要：{record.title or record.source}", record.source, markdown,
+               int(bool(record.errors)), outcome, record.model, store, "[]",
+               json.dumps({"summarize": round(record.seconds, 3)}))
+        return self._insert(row)
+
+    def _insert(self, row: tuple[object, ...]) -> int:
         conn = self._connect()
         try:
             with conn:

@@ -179,6 +179,11 @@ def test_cli_summarize_writes_jsonl_and_markdown(home: Path, tmp_path: Path, mon
     assert json.loads(line)["source"] == WORK_PLAN
     res = CliRunner().invoke(cli.app, ["summarize", str(SEEDS / WORK_PLAN), "--out", str(out), "--format", "jsonl"])
     assert res.exit_code == 0 and "1 already done" in res.output
+    # the summary made (not the one skipped) is in the answer log, with its Markdown
+    from rag.answerlog import AnswerLog
+
+    [logged] = AnswerLog(home).entries()
+    assert logged.command == "summarize" and logged.searched == WORK_PLAN and "98.9%" in logged.answer
     res = CliRunner().invoke(cli.app, ["summarize", "--out", str(out)])
     assert res.exit_code == 1 and "--all" in res.output
     res = CliRunner().invoke(cli.app, ["summarize", "--all", "--schema", "nope", "--out", str(out)])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -13,6 +13,7 @@ from rag.cli.common import (
     BackendOpt,
     BaseUrlOpt,
     ModelOpt,
+    NoLogOpt,
     StoreOpt,
     app,
     console,
@@ -23,6 +24,10 @@ from rag.cli.common import (
     settings,
 )
 from rag.settings import Settings
+
+if TYPE_CHECKING:
+    from rag.schemas import SummaryRecord
+
 
 # --- summarize ------------------------------------------------------------------------------------
 
@@ -37,6 +42,7 @@ def summarize(
     workers: Annotated[int, typer.Option("--workers", help="parallel requests (HTTP backend only)")] = 0,
     fresh: Annotated[bool, typer.Option("--fresh", help="redo documents already summarized in --out")] = False,
     store: StoreOpt = None, model: ModelOpt = None, backend: BackendOpt = None, base_url: BaseUrlOpt = None,
+    no_log: NoLogOpt = False,
 ) -> None:
     """Structured, cited summaries of work reports and news, in batch; a rerun resumes."""
     from rag.summarize import load_schema_file
@@ -57,7 +63,8 @@ def summarize(
     n_workers = workers or (4 if s.generation.backend == "openai" else 1)
     if n_workers > 1 and s.generation.backend != "openai":
         raise fail("--workers > 1 needs --backend openai (one in-process model answers one request at a time)")
-    result = guarded(lambda: _summarize(rag_app, s, paths or [], schema_value, style, out, n_workers, fresh, model))
+    result = guarded(lambda: _summarize(rag_app, s, paths or [], schema_value, style, out, n_workers, fresh, model,
+                                               no_log))
     if fmt == "jsonl":
         for record in result.records:
             print(json.dumps(record.model_dump(), ensure_ascii=False))
@@ -83,8 +90,9 @@ def _ingest_first(rag_app: Any, s: Settings, paths: list[Path]) -> None:
 
 
 def _summarize(rag_app: Any, s: Settings, paths: list[Path], schema: Any, style: Any, out: Path, workers: int,
-               fresh: bool, model: str | None) -> Any:
-    from rag.summarize import summarize_batch
+               fresh: bool, model: str | None, no_log: bool = False) -> Any:
+    from rag.answerlog import AnswerLog, LogError
+    from rag.summarize import summarize_batch, to_markdown
 
     if paths:
         missing = [p for p in paths if not p.exists()]
@@ -99,10 +107,20 @@ def _summarize(rag_app: Any, s: Settings, paths: list[Path], schema: Any, style:
     if not docs:
         raise fail("no documents to summarize")
     rag_app.use_llm(model)
+    identity = rag_app.manifest().identity
+    log = s.log.enabled and not no_log
     with progress_bar() as bar:
         task = bar.add_task("summarize", total=len(docs))
-        return summarize_batch(rag_app, docs, schema, style, out, workers, fresh,
-                               on_done=lambda r: bar.update(task, advance=1, description=r.source[:30]),
+
+        def done(record: SummaryRecord) -> None:
+            bar.update(task, advance=1, description=record.source[:30])
+            if log:
+                try:
+                    AnswerLog(s.home).record_summary(record, to_markdown([record]), identity)
+                except LogError as exc:
+                    err.print(f"[yellow]warning[/] not logged: {exc}", highlight=False)
+
+        return summarize_batch(rag_app, docs, schema, style, out, workers, fresh, on_done=done,
                                on_plan=lambda n: bar.update(task, total=n))
 
 
