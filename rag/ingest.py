@@ -16,6 +16,7 @@ from rag.load import Document, LoadFailure, RecordFields, discover, file_signatu
 from rag.normalize import search_form
 from rag.settings import Settings
 from rag.store import PendingChunk, PendingDoc, StoreWriter
+from rag.types import DocumentInfo
 
 
 @dataclass
@@ -56,8 +57,8 @@ def prepare(doc: Document, file: str, settings: Settings) -> PendingDoc:
         search_text = embed_text(doc.title, ch.section_path, ch.text)
         records.append(PendingChunk(ch.ordinal, ch.text, search_text, tokenize(search_text), ch.section_path,
                                     ch.kind, ch.start, ch.end))
-    return PendingDoc(doc.doc_id, doc.key, file, doc.source, doc.title, doc.date, doc.doc_number,
-                       doc.content_sha, doc.text, records, np.zeros((0, 0), dtype=np.float32))
+    return PendingDoc(DocumentInfo(doc.doc_id, doc.key, file, doc.source, doc.title, doc.date, doc.doc_number),
+                      doc.content_sha, doc.text, records, np.zeros((0, 0), dtype=np.float32))
 
 
 def embed_pending(docs: list[PendingDoc], encoder: Encoder) -> None:

@@ -6,7 +6,7 @@ import contextlib
 import json
 import sqlite3
 import time
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from rag.errors import StoreCorruptError, StoreError, StoreLockedError
 from rag.store.reader import Store
 from rag.store.schema import SCHEMA, SCHEMA_VERSION, Manifest, connect, fsync_dir, write_atomic
 from rag.store.vectors import AnnSpec, build_ann, serialize
+from rag.types import DocumentInfo
 
 
 @dataclass(frozen=True)
@@ -35,17 +36,15 @@ class PendingChunk:
 class PendingDoc:
     """A document ready to be written: its chunks and (once embedded) their vectors, row for row."""
 
-    doc_id: str
-    key: str
-    file: str
-    source: str
-    title: str
-    date: str | None
-    doc_number: str | None
+    info: DocumentInfo
     content_sha: str
     text: str
     chunks: list[PendingChunk]
     vectors: np.ndarray
+
+    @property
+    def doc_id(self) -> str:
+        return self.info.doc_id
 
 
 class StoreWriter:
@@ -222,8 +221,7 @@ class StoreWriter:
             conn.execute(
                 "INSERT INTO documents(doc_id, key, file, source, title, date, doc_number, content_sha, text,"
                 " ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (doc.doc_id, doc.key, doc.file, doc.source, doc.title, doc.date, doc.doc_number,
-                 doc.content_sha, doc.text, now))
+                (*astuple(doc.info), doc.content_sha, doc.text, now))
             for ch in doc.chunks:
                 cur = conn.execute(
                     "INSERT INTO chunks(doc_id, ordinal, text, search_text, tokens, section, kind, start, end_)"
