@@ -27,7 +27,7 @@ def wheel_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
         shutil.copy2(ROOT / name, src / name)
     for name in ("rag", "prompts"):
         shutil.copytree(ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__"))
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
                     "-w", str(work / "dist"), str(src)], check=True, timeout=300)
     wheel = next((work / "dist").glob("rag_zh-*.whl"))
     env = work / "venv"
