@@ -14,9 +14,10 @@ from rag.errors import QuestionError
 from rag.figures import Figure, figures_in
 from rag.normalize import compact, has_cjk, to_simplified
 from rag.prompting import PromptPassage, build_qa_prompt, focus, passage_heading, prompt, refusal_text
+from rag.quotes import Quote, best_quotes
 from rag.retrieve import Retriever
 from rag.settings import Settings
-from rag.types import ChunkRecord, Filters, Hit
+from rag.types import ChunkRecord, Filters, Hit, QuestionTerms
 from rag.verify import Evidence, Verification, latin_ratio, verify_answer
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ class AnswerResult:
     draft: str = ""
     model: str = ""
     relevance: float | None = None  # see answer_relevance; None when refused before generation
+    evidence: list[Quote] = field(default_factory=list)  # the passages' best sentences, shown first
 
     def citations(self) -> list[dict[str, Any]]:
         out = []
@@ -71,6 +73,7 @@ class AnswerResult:
                               for s in self.verification.sentences if s.text.strip()],
             },
             "relevance": None if self.relevance is None else round(self.relevance, 3),
+            "evidence": [q.as_dict() for q in self.evidence],
             "warnings": self.warnings, "timings": {k: round(v, 3) for k, v in self.timings.items()},
             "model": self.model,
         }
@@ -91,18 +94,6 @@ def clean_question(question: str) -> tuple[str, list[str]]:
 
 def _years(text: str) -> set[str]:
     return set(_YEAR_RE.findall(text))
-
-
-@dataclass(frozen=True)
-class QuestionTerms:
-    """The question's content terms, each weighted by its rarity in the store (IDF): what a passage
-    must contain to be about the question rather than its topic."""
-
-    weights: dict[str, float]
-
-    def coverage(self, text: str) -> float:
-        total = sum(self.weights.values())
-        return sum(w for tok, w in self.weights.items() if tok in text) / total if total else 1.0
 
 
 def question_terms(retriever: Retriever, tokens: list[str]) -> QuestionTerms:
@@ -169,10 +160,12 @@ def evidence_of(chunk: ChunkRecord) -> Evidence:
 
 def answer_question(question: str, retriever: Retriever, llm: LLM, settings: Settings | None = None, *,
                     k: int | None = None, filters: Filters | None = None,
-                    on_token: Callable[[str], None] | None = None) -> AnswerResult:
+                    on_token: Callable[[str], None] | None = None,
+                    on_evidence: Callable[[list[Quote]], None] | None = None) -> AnswerResult:
     """Answer ``question`` from what ``retriever`` finds, written by ``llm`` and checked claim by
     claim; a refusal when the passages do not answer it. ``settings`` defaults to the built-in ones
-    (retrieval settings always come from the retriever)."""
+    (retrieval settings always come from the retriever). ``on_evidence`` gets the passages' best
+    sentences before the model starts; ``on_token`` the model's text as it is written."""
     t_start = time.perf_counter()
     settings = settings or Settings()
     question, warnings = clean_question(question)
@@ -185,6 +178,7 @@ def answer_question(question: str, retriever: Retriever, llm: LLM, settings: Set
 
     terms = question_terms(retriever, result.query_tokens)
     coverage, missing_numbers = evidence_check(terms, question, hits)
+    quotes = best_quotes(terms, hits, question)
     refusal = refusal_text()
     if not hits or coverage < COVERAGE_THRESHOLD or missing_numbers:
         why = ("no passages" if not hits else
@@ -194,7 +188,10 @@ def answer_question(question: str, retriever: Retriever, llm: LLM, settings: Set
         if on_token:
             on_token(refusal)
         return AnswerResult(question, refusal, True, hits, [], None, [*warnings, f"refused before generation: {why}"],
-                            timings)
+                            timings, evidence=quotes)
+    timings["evidence"] = time.perf_counter() - t_start
+    if on_evidence:
+        on_evidence(quotes)
 
     gen = settings.generation
     budget = llm.n_ctx - gen.max_tokens - 32
@@ -247,4 +244,4 @@ def answer_question(question: str, retriever: Retriever, llm: LLM, settings: Set
         cited = []
     timings["total"] = time.perf_counter() - t_start
     return AnswerResult(question, answer, refused, hits, cited, verification, warnings, timings,
-                        draft, llm.name, relevance)
+                        draft, llm.name, relevance, quotes)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -17,6 +17,7 @@ from rag.types import Hit
 
 if TYPE_CHECKING:
     from rag.answer import AnswerResult
+    from rag.quotes import Quote
 
 _STATUS_STYLE = {"verified": "green", "corrected": "yellow", "flagged": "red", "dropped": "red strike"}
 
@@ -44,36 +45,72 @@ def print_hits(console: Console, hits: list[Hit], terms: list[str]) -> None:
 
 
 DRAFT_LABEL = "草稿（核对中，尚未核实）："
+READING = "阅读资料，生成中…"
+
+
+class DraftView:
+    """What the terminal shows while an answer is worked on: first the passages' best sentences
+    (kept), then a status line, then the model's draft, dim, after a label saying it is not yet
+    checked — the status and the draft are erased when the answer is done, so that only the checked
+    answer (with its marks) stays on screen. (No live-refresh thread: it floods a slow terminal and,
+    in a pseudo-terminal, kept Ctrl-C from stopping the answer.)"""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.out = console.file
+        self.shown: list[str] = []
+
+    def evidence(self, quotes: list[Quote]) -> None:
+        if quotes:
+            self.console.print("资料摘句（原文）：", style="dim", highlight=False)
+            for q in quotes:
+                line = Text(f"[{q.n}] ", style="bold")
+                line.append(_figures_bold(q.text))
+                line.append(f"  — {q.source}{' · ' + q.section if q.section else ''}", style="dim")
+                self.console.print(line)
+        self.out.write(f"\x1b[2m{READING}\x1b[0m")
+        self.out.flush()
+        self.shown = [READING]
+
+    def token(self, piece: str) -> None:
+        if not self.shown or self.shown == [READING]:
+            self.out.write("\r\x1b[K\x1b[2m" + DRAFT_LABEL)
+            self.shown = [DRAFT_LABEL]
+        self.shown.append(piece)
+        self.out.write(piece)
+        self.out.flush()
+
+    def erase(self) -> None:
+        from rich.cells import cell_len
+
+        if not self.shown:
+            return
+        width = max(self.console.width, 1)
+        rows = sum(max(1, -(-cell_len(line) // width)) for line in "".join(self.shown).split("\n"))
+        self.out.write("\x1b[0m\r" + (f"\x1b[{rows - 1}A" if rows > 1 else "") + "\x1b[J")
+        self.out.flush()
+        self.shown = []
+
+
+def _figures_bold(text: str) -> Text:
+    out = Text(text)
+    for m in re.finditer(r"\d+(?:[.,]\d+)*\s*(?:%|万|亿)?", text):
+        out.stylize("bold", m.start(), m.end())
+    return out
 
 
 @contextlib.contextmanager
-def draft_view(console: Console) -> Iterator[Callable[[str], None] | None]:
-    """Where the model's text streams while it is written: dim, after a label saying it is not yet
-    checked, and erased when the answer is done, so that only the checked answer (with its marks)
-    stays on screen. Not in a terminal, nothing streams. (No live-refresh thread: it floods a slow
-    terminal and, in a pseudo-terminal, kept Ctrl-C from stopping the answer.)"""
+def draft_view(console: Console) -> Iterator[DraftView | None]:
+    """A :class:`DraftView` for the answer being worked on; None when not in a terminal (nothing
+    streams then)."""
     if not console.is_terminal:
         yield None
         return
-    from rich.cells import cell_len
-
-    out = console.file
-    shown: list[str] = [DRAFT_LABEL]
-    out.write(f"\x1b[2m{DRAFT_LABEL}")
-    out.flush()
-
-    def on_token(piece: str) -> None:
-        shown.append(piece)
-        out.write(piece)
-        out.flush()
-
+    view = DraftView(console)
     try:
-        yield on_token
+        yield view
     finally:
-        width = max(console.width, 1)
-        rows = sum(max(1, -(-cell_len(line) // width)) for line in "".join(shown).split("\n"))
-        out.write("\x1b[0m\r" + (f"\x1b[{rows - 1}A" if rows > 1 else "") + "\x1b[J")
-        out.flush()
+        view.erase()
 
 
 def print_answer(console: Console, result: AnswerResult) -> None:

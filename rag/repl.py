@@ -135,9 +135,10 @@ def ask(app: App, console: Console, session: Session, text: str, log: bool) -> N
     if asked.changed:
         console.print(f"→ {asked.question}", style="dim", highlight=False, markup=False)
     try:
-        with draft_view(console) as on_token:
+        with draft_view(console) as view:
             result = answer_question(asked.question, app.retriever, app.llm, app.settings, k=session.k,
-                                     filters=session.filters, on_token=on_token)
+                                     filters=session.filters, on_token=view.token if view else None,
+                                     on_evidence=view.evidence if view else None)
     except QuestionError as exc:
         console.print(f"[yellow]{exc}[/]")
         return

@@ -64,3 +64,15 @@ class Hit:
                 "section": c.section, "kind": c.kind, "title": c.title, "date": c.date,
                 "text": c.text, "score": round(self.score, 6), "dense_rank": self.dense_rank,
                 "bm25_rank": self.bm25_rank, "rerank_score": self.rerank_score}
+
+
+@dataclass(frozen=True)
+class QuestionTerms:
+    """The question's content terms, each weighted by its rarity in the store (IDF): what a passage
+    must contain to be about the question rather than its topic."""
+
+    weights: dict[str, float]
+
+    def coverage(self, text: str) -> float:
+        total = sum(self.weights.values())
+        return sum(w for tok, w in self.weights.items() if tok in text) / total if total else 1.0

@@ -110,3 +110,23 @@ def test_focus_keeps_relevant_sentences_in_order() -> None:
     assert "全年完成2346宗劳资纠纷调处工作。" in out
     assert "第一句" not in out and out.startswith("…")
     assert focus(text, "任何问题", 0) == text
+
+
+def test_evidence_comes_first_and_is_the_passages_own_sentence(seeded_app: App) -> None:
+    events: list[str] = []
+    seeded_app.use_llm(FakeLLM(lambda m: events.append("model") or "资料中未找到相关内容。"))
+    quotes: list[object] = []
+
+    def on_evidence(found: list[object]) -> None:
+        events.append("evidence")
+        quotes.extend(found)
+
+    r = answer_question("2019年龙岗区全年完成了多少宗劳资纠纷调处工作？", seeded_app.retriever, seeded_app.llm,
+                        seeded_app.settings, on_evidence=on_evidence)
+    assert events == ["evidence", "model"]
+    assert quotes == r.evidence and 1 <= len(r.evidence) <= 3
+    best = r.evidence[0]
+    # verbatim from the passage it is numbered after (the original's spaces around digits kept)
+    assert best.text in r.hits[best.n - 1].chunk.text and "2346" in best.text
+    assert r.as_dict()["evidence"][0]["n"] == best.n
+    assert r.timings["evidence"] < r.timings["total"]

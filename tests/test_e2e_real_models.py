@@ -113,11 +113,14 @@ def test_repl_in_a_pseudo_terminal(real_env: dict[str, str], tmp_path: Path) -> 
         child.expect("问>")
         # ...and the next question is answered normally
         child.sendline("2019年龙岗区百人以上企业建会率达到多少？")
+        child.expect("资料摘句")  # the passages' own best sentences come before the model's answer
+        child.expect("answer —")
         child.expect("98.9%")
         child.expect("问>")
         # a follow-up is searched as the full question, and answered with the figure it asks for
         child.sendline("那25-99人的企业呢？")
         child.expect("→ 2019年龙岗区25-99人的企业建会率达到多少？")
+        child.expect("answer —")
         child.expect("74.4%")
         child.expect("问>")
         child.sendline("/sources")

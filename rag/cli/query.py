@@ -90,8 +90,9 @@ def ask(
         llm = rag_app.use_llm(model)
         if json_out:
             return answer_question(question, rag_app.retriever, llm, s, k=k, filters=filters)
-        with draft_view(console) as on_token:
-            return answer_question(question, rag_app.retriever, llm, s, k=k, filters=filters, on_token=on_token)
+        with draft_view(console) as view:
+            return answer_question(question, rag_app.retriever, llm, s, k=k, filters=filters,
+                                   on_token=view.token if view else None, on_evidence=view.evidence if view else None)
 
     result = guarded(go)
     if s.log.enabled and not no_log:

@@ -1,0 +1,70 @@
+"""Evidence first: the passages' own sentences that best match the question, shown (and returned
+in ``--json``) before the model has read anything. For "多少 / 谁 / 何时" questions the best sentence
+often is the answer; it is always the document's original wording, never the model's."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.figures import figures_in
+from rag.normalize import compact
+from rag.types import Hit, QuestionTerms
+
+_SENTENCE_RE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
+_ASKS_FIGURE_RE = re.compile("多少|几|比例|比重|率|何时|哪天|时间|日期")
+MAX_QUOTE_CHARS = 160
+
+
+@dataclass(frozen=True)
+class Quote:
+    n: int  # the passage's number, as the answer cites it
+    source: str
+    section: str
+    text: str  # verbatim from the passage: a sentence, or a run of a long one's clauses
+    score: float
+
+    def as_dict(self) -> dict[str, object]:
+        return {"n": self.n, "source": self.source, "section": self.section, "text": self.text,
+                "score": round(self.score, 3)}
+
+
+def _pieces(text: str) -> list[list[str]]:
+    """Sentences of ``text``, each as its candidate quotes: itself, or for a long one the windows of
+    its consecutive clauses (each a substring)."""
+    out: list[list[str]] = []
+    for m in _SENTENCE_RE.finditer(text):
+        sentence = m.group(0).strip()
+        if len(sentence) < 6:
+            continue
+        if len(sentence) <= MAX_QUOTE_CHARS:
+            out.append([sentence])
+            continue
+        cuts = [0] + [c.end() for c in re.finditer("[，,、]", sentence)] + [len(sentence)]
+        windows = []
+        for i, start in enumerate(cuts[:-1]):
+            end = max((c for c in cuts[i + 1:] if c - start <= MAX_QUOTE_CHARS), default=cuts[i + 1])
+            windows.append(sentence[start:end])
+        out.append(windows)
+    return out
+
+
+def best_quotes(terms: QuestionTerms, hits: list[Hit], question: str, limit: int = 3) -> list[Quote]:
+    """Up to ``limit`` sentences of the passages, the question's weighted terms they hold first (a
+    sentence with a figure wins a tie when the question asks for one)."""
+    wants_figure = bool(_ASKS_FIGURE_RE.search(question))
+    scored: list[Quote] = []
+    for n, hit in enumerate(hits, 1):
+        for candidates in _pieces(hit.chunk.text):
+            score, text = max(((terms.coverage(compact(t)) + (0.05 if wants_figure and figures_in(t) else 0.0), t)
+                               for t in candidates), key=lambda st: st[0])
+            if score > 0.2:
+                scored.append(Quote(n, hit.chunk.source, hit.chunk.section, text, score))
+    scored.sort(key=lambda q: (-q.score, q.n))
+    out: list[Quote] = []
+    for q in scored:
+        if all(compact(q.text) != compact(o.text) for o in out):
+            out.append(q)
+        if len(out) == limit:
+            break
+    return out
