@@ -52,7 +52,8 @@ def run(env: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def test_the_wheel_holds_prompts_and_models_and_answers(wheel_env: Path, tmp_path: Path) -> None:
     located = subprocess.run([str(wheel_env / "bin" / "python"), "-c",
                               "import rag, rag.resources as r; print(rag.__file__); print(r.prompt_file('qa'))"],
-                             cwd=tmp_path, capture_output=True, text=True, check=True).stdout.split()
+                             cwd=tmp_path, env={**os.environ, "PYTHONPATH": ""}, capture_output=True, text=True,
+                             check=True).stdout.split()
     assert all(str(wheel_env) in p for p in located), located  # not the checkout's files
     assert run(wheel_env, tmp_path, "--help").returncode == 0
     models = run(wheel_env, tmp_path, "models", "--no-verify", "--json")
