@@ -51,14 +51,13 @@ class AnswerResult:
     relevance: float | None = None  # see answer_relevance; None when refused before generation
     evidence: list[Quote] = field(default_factory=list)  # the passages' best sentences, shown first
 
+    def cited_chunks(self) -> list[tuple[int, ChunkRecord]]:
+        """(citation number, passage) of every passage the answer cites."""
+        return [(n, self.hits[n - 1].chunk) for n in self.cited if 1 <= n <= len(self.hits)]
+
     def citations(self) -> list[dict[str, Any]]:
-        out = []
-        for n in self.cited:
-            if 1 <= n <= len(self.hits):
-                c = self.hits[n - 1].chunk
-                out.append({"n": n, "source": c.source, "doc_id": c.doc_id, "chunk_id": c.id,
-                            "section": c.section, "text": c.text})
-        return out
+        return [{"n": n, "source": c.source, "doc_id": c.doc_id, "chunk_id": c.id, "section": c.section,
+                 "text": c.text} for n, c in self.cited_chunks()]
 
     def as_dict(self) -> dict[str, Any]:
         return {

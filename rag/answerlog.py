@@ -69,12 +69,7 @@ class Entry:
 
 
 def citations_of(result: AnswerResult) -> list[Cited]:
-    out = []
-    for n in result.cited:
-        if 1 <= n <= len(result.hits):
-            c = result.hits[n - 1].chunk
-            out.append(Cited(n, c.source, c.title, c.section, c.id, c.text))
-    return out
+    return [Cited(n, c.source, c.title, c.section, c.id, c.text) for n, c in result.cited_chunks()]
 
 
 def entry_of(result: AnswerResult, command: str, store: str = "", question: str | None = None,

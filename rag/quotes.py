@@ -29,12 +29,17 @@ class Quote:
                 "score": round(self.score, 3)}
 
 
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of a passage (to 。！？； or a line break)."""
+    return [(m.start(), m.end()) for m in _SENTENCE_RE.finditer(text) if m.group(0).strip()]
+
+
 def _pieces(text: str) -> list[list[str]]:
     """Sentences of ``text``, each as its candidate quotes: itself, or for a long one the windows of
     its consecutive clauses (each a substring)."""
     out: list[list[str]] = []
-    for m in _SENTENCE_RE.finditer(text):
-        sentence = m.group(0).strip()
+    for start, end in sentence_spans(text):
+        sentence = text[start:end].strip()
         if len(sentence) < 6:
             continue
         if len(sentence) <= MAX_QUOTE_CHARS:

@@ -58,7 +58,8 @@ class DraftView:
     def __init__(self, console: Console) -> None:
         self.console = console
         self.out = console.file
-        self.shown: list[str] = []
+        self.shown: list[str] = []  # what is on screen below the evidence, to erase
+        self.drafting = False
 
     def evidence(self, quotes: list[Quote]) -> None:
         if quotes:
@@ -73,9 +74,10 @@ class DraftView:
         self.shown = [READING]
 
     def token(self, piece: str) -> None:
-        if not self.shown or self.shown == [READING]:
-            self.out.write("\r\x1b[K\x1b[2m" + DRAFT_LABEL)
+        if not self.drafting:
+            self.out.write("\r\x1b[K\x1b[2m" + DRAFT_LABEL)  # the status line gives way to the draft
             self.shown = [DRAFT_LABEL]
+            self.drafting = True
         self.shown.append(piece)
         self.out.write(piece)
         self.out.flush()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import re
 import sys
 import uuid
 from dataclasses import dataclass, field
@@ -35,9 +34,6 @@ HELP = """命令 / commands:
   /quit               leave (Ctrl-D too)
 A follow-up ("那25-99人的企业呢？", "2020年呢？") is searched as a full question, shown dim before the answer.
 End a line with \\ to continue the question on the next line. Ctrl-C stops an answer."""
-
-
-_PASSAGE_SENTENCE_RE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]*")
 
 
 @dataclass
@@ -222,11 +218,12 @@ def show_sources(console: Console, last: AnswerResult | None, arg: str) -> None:
 
 def cited_text(result: AnswerResult, n: int) -> Text:
     """Passage ``n`` with the sentences that the answer's claims citing it come from highlighted."""
+    from rag.quotes import sentence_spans
     from rag.verify import strip_citations, support
 
     text = result.hits[n - 1].chunk.text
     shown = Text(text)
-    sentences = [(m.start(), m.end()) for m in _PASSAGE_SENTENCE_RE.finditer(text) if m.group(0).strip()]
+    sentences = sentence_spans(text)
     claims = [strip_citations(s.text) for s in (result.verification.sentences if result.verification else [])
               if n in s.citations and s.status in ("verified", "corrected", "flagged")]
     for claim in claims:
