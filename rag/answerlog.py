@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rag.errors import RagError
+from rag.private import private_file
 
 if TYPE_CHECKING:
     from rag.answer import AnswerResult
@@ -88,8 +89,7 @@ class AnswerLog:
 
     def _connect(self) -> sqlite3.Connection:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(str(self.path), timeout=10)
+            conn = sqlite3.connect(str(private_file(self.path)), timeout=10)
             conn.executescript(_SCHEMA)
             return conn
         except (OSError, sqlite3.Error) as exc:

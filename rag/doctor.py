@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
-from pathlib import Path
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rag.store import Store, StoreCorruptError, StoreError, StoreWriter, new_vector_index, vector_ids
+from rag.store import (
+    PendingDoc,
+    Store,
+    StoreCorruptError,
+    StoreError,
+    StoreWriter,
+    new_vector_index,
+    vector_ids,
+)
 
 if TYPE_CHECKING:
     from rag.app import App
@@ -109,35 +116,36 @@ def _rebuild_indexes(app: App, writer: StoreWriter, vectors: Any, missing: list[
     writer.commit(rebuilt_bm25=BM25Index.empty().with_changes(set(), [(r[0], r[1].split()) for r in rows]))
 
 
-def reindex_store(app: App) -> int:
-    """Re-chunk and re-embed every stored document with the current settings into a fresh store,
-    then swap it in; the old store stays in place until the new one is complete."""
+def reindex_store(app: App, progress: Callable[[int, int], None] | None = None) -> int:
+    """Re-chunk and re-embed every stored document with the current settings, under the writer
+    lock, in one transaction: readers see the old store until the switch, and a kill at any point
+    leaves the old store. File signatures are kept, so the next ingest re-reads nothing.
+    ``progress(done, total)`` is called once the lock is held, then after each batch."""
     from rag.ingest import embed_pending, prepare
     from rag.load import Document
 
-    path = app.settings.store_dir
-    old = Store(path)
-    docs = old.conn.execute(
-        "SELECT doc_id, key, file, source, title, date, doc_number, content_sha, text FROM documents").fetchall()
-    old.close()
-    tmp = path.with_name(path.name + ".reindex")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    new_settings = app.settings.model_copy(update={"store": tmp})
     step = app.settings.index.commit_every_docs
-    with StoreWriter(tmp, app.manifest(), app.ann_spec()) as writer:
-        for start in range(0, len(docs), step):
-            batch = [prepare(Document(doc_id, key, source, title, date, text, sha, doc_number), file, new_settings)
-                     for doc_id, key, file, source, title, date, doc_number, sha, text in docs[start:start + step]]
-            embed_pending(batch, app.encoder)
-            for doc in batch:
-                writer.stage_add(doc)
-            writer.commit()
-    backup = path.with_name(path.name + ".old")
-    if backup.exists():
-        shutil.rmtree(backup)
-    path.rename(backup)
-    Path(tmp).rename(path)
-    shutil.rmtree(backup)
+    manifest = app.manifest()
+    with StoreWriter(app.settings.store_dir, manifest, app.ann_spec(), rebuild=True) as writer:
+        conn = writer.conn
+        doc_ids = [r[0] for r in conn.execute("SELECT doc_id FROM documents ORDER BY key")]
+        if progress:
+            progress(0, len(doc_ids))
+
+        def batches() -> Iterator[list[PendingDoc]]:
+            for start in range(0, len(doc_ids), step):
+                part = doc_ids[start:start + step]
+                rows = conn.execute(
+                    "SELECT doc_id, key, file, source, title, date, doc_number, content_sha, text FROM documents "
+                    f"WHERE doc_id IN ({','.join('?' * len(part))})", part).fetchall()
+                batch = [prepare(Document(doc_id, key, source, title, date, text, sha, doc_number), file,
+                                 app.settings)
+                         for doc_id, key, file, source, title, date, doc_number, sha, text in rows]
+                embed_pending(batch, app.encoder)
+                yield batch
+                if progress:
+                    progress(start + len(part), len(doc_ids))
+
+        done = writer.replace_chunks(manifest, batches())
     app.close_store()
-    return len(docs)
+    return done

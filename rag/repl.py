@@ -15,6 +15,7 @@ from rich.text import Text
 
 from rag.errors import FilterError
 from rag.filters import clear_filters, describe_filters, set_filter
+from rag.private import private_file
 from rag.types import Filters
 
 if TYPE_CHECKING:
@@ -87,8 +88,8 @@ def _reader(app: App):  # type: ignore[no-untyped-def]
     from prompt_toolkit import PromptSession
     from prompt_toolkit.history import FileHistory
 
-    app.settings.home.mkdir(parents=True, exist_ok=True)
-    session: PromptSession[str] = PromptSession(history=FileHistory(str(app.settings.home / "chat_history")))
+    history = private_file(app.settings.home / "chat_history")
+    session: PromptSession[str] = PromptSession(history=FileHistory(str(history)))
     return lambda prompt: session.prompt(prompt)
 
 

@@ -24,6 +24,7 @@ class SearchResult:
     hits: list[Hit]
     query_tokens: list[str]
     timings: dict[str, float] = field(default_factory=dict)
+    generation: int = 0  # of the store it was read from
 
 
 def rrf_fuse(ranked_lists: list[tuple[list[int], float]], rrf_k: int) -> list[tuple[int, float]]:
@@ -81,6 +82,13 @@ class Retriever:
 
     def search(self, query: str, k: int | None = None, filters: Filters | None = None,
                mode: Mode = "hybrid") -> SearchResult:
+        """The ``k`` best passages, all read from the store's newest generation."""
+        with self.store.snapshot():
+            result = self._search(query, k, filters, mode)
+            result.generation = self.store.generation
+            return result
+
+    def _search(self, query: str, k: int | None, filters: Filters | None, mode: Mode) -> SearchResult:
         s = self.settings
         k = k or s.k
         timings: dict[str, float] = {}

@@ -1,6 +1,7 @@
 """Run an ingest with the fake encoder in a child process (for kill and lock tests).
 
-usage: python -m tests.ingest_worker STORE_DIR DOC_DIR [SLEEP_PER_DOC]
+usage: python -m tests.ingest_worker STORE_DIR DOC_DIR [SLEEP_PER_BATCH]
+       python -m tests.ingest_worker STORE_DIR --reindex [SLEEP_PER_BATCH]  (with 200-character chunks)
 """
 
 from __future__ import annotations
@@ -28,7 +29,16 @@ class SlowEncoder(FakeEncoder):
 def main() -> None:
     store, docs = Path(sys.argv[1]), Path(sys.argv[2])
     delay = float(sys.argv[3]) if len(sys.argv) > 3 else 0.0
-    settings = load_settings(overrides={"store": str(store), "index": {"commit_every_docs": 3, "commit_interval_s": 0}})
+    overrides: dict[str, object] = {"store": str(store), "index": {"commit_every_docs": 3, "commit_interval_s": 0}}
+    if sys.argv[2] == "--reindex":
+        from rag.doctor import reindex_store
+
+        overrides["chunk"] = {"target_chars": 200, "max_chars": 260}
+        app = App(load_settings(overrides=overrides), encoder=SlowEncoder(delay))
+        n = reindex_store(app, lambda done, total: done == 0 and print("locked", flush=True))
+        print(f"reindexed {n}", flush=True)
+        return
+    settings = load_settings(overrides=overrides)
     app = App(settings, encoder=SlowEncoder(delay))
     with app.writer() as writer:
         print("locked", flush=True)

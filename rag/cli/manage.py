@@ -180,10 +180,16 @@ def doctor(store: StoreOpt = None, json_out: JsonOpt = False,
 
 @app.command()
 def reindex(store: StoreOpt = None) -> None:
-    """Rebuild the store with the current settings from the documents it holds."""
+    """Rebuild the store with the current settings from the documents it holds; until it is done
+    the old store stays in use, and an interrupted rebuild leaves it as it was."""
     from rag.doctor import reindex_store
 
     s = settings(store=store)
     rag_app = common.make_app(s)
-    n = guarded(lambda: reindex_store(rag_app))
+
+    def progress(done: int, total: int) -> None:
+        if done == 0:
+            err.print(f"reindexing {total} documents; the store stays as it is until the end")
+
+    n = guarded(lambda: reindex_store(rag_app, progress))
     console.print(f"reindexed {n} documents -> {s.store_dir}")

@@ -3,11 +3,13 @@
 Crash safety: vector and BM25 files are written per *generation* (``vectors.N.faiss``,
 ``bm25.N.npz``) with tmp + fsync + rename, and the SQLite transaction that changes the chunk rows
 also records the new generation. That commit is the single atomic switch: a writer killed at any
-point leaves the previous generation, whose files are kept until the next commit, intact.
-One writer at a time (a lock file); readers load whatever generation is committed.
+point leaves the previous generation intact. `rag reindex` replaces every chunk in one such
+transaction. One writer at a time (a lock file). SQLite runs in WAL mode: a reader holds the
+generation it reads (``holds``), whose files no writer deletes meanwhile, and each search reads the
+rows and index files of one generation (:meth:`Store.snapshot`).
 
-``schema`` holds the tables and durable writes, ``vectors`` the FAISS files, ``reader`` the
-:class:`Store`, ``writer`` the :class:`StoreWriter`.
+``schema`` holds the tables and durable writes, ``vectors`` the FAISS files, ``holds`` the reader
+holds, ``reader`` the :class:`Store`, ``writer`` the :class:`StoreWriter`.
 """
 
 from rag.errors import StoreCorruptError, StoreError, StoreLockedError, StoreMismatchError

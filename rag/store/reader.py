@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,8 @@ import numpy as np
 
 from rag.bm25 import BM25Index
 from rag.errors import StoreCorruptError, StoreError, StoreMismatchError
+from rag.private import make_private
+from rag.store.holds import Holds
 from rag.store.schema import Manifest, connect
 from rag.store.vectors import new_vector_index, read_ann, read_index
 from rag.types import ChunkRecord, DocumentInfo, Filters
@@ -19,7 +23,9 @@ _DOC_FIELDS = ("doc_id", "key", "file", "source", "title", "date", "doc_number")
 
 
 class Store:
-    """Read access to a committed store generation; its indexes load on first use."""
+    """Read access to one committed generation of a store, which it holds (its files are not
+    deleted while it is open); its indexes load on first use. :meth:`snapshot` moves to the newest
+    generation and keeps the SQLite rows and the index files of one generation together."""
 
     DB = "chunks.sqlite"
 
@@ -28,18 +34,67 @@ class Store:
         self.db_path = path / self.DB
         if not self.db_path.exists():
             raise StoreError(f"no store at {path}: run `rag ingest PATH --store {path}` first")
-        try:
-            self.conn = connect(self.db_path)
-            self.conn.execute("SELECT count(*) FROM chunks").fetchone()
-            meta = dict(self.conn.execute("SELECT key, value FROM meta").fetchall())
-        except sqlite3.DatabaseError as exc:
-            raise StoreCorruptError(f"chunk store {self.db_path} is damaged ({exc}); run `rag doctor "
-                                    f"--store {path}` or rebuild it with `rag reindex`") from exc
-        self.meta: dict[str, str] = meta
-        self.generation = int(meta.get("generation", "0"))
+        make_private(path)
+        self.meta: dict[str, str] = {}
+        self.generation = -1
+        self._holds = Holds(path)
+        self._hold: int | None = None
+        self._expected: Manifest | None = None
         self._vectors: Any = None
         self._ann: Any = None
         self._bm25: BM25Index | None = None
+        try:
+            self.conn = connect(self.db_path)
+            self.conn.execute("SELECT count(*) FROM chunks").fetchone()
+            self._pin_newest()
+        except sqlite3.DatabaseError as exc:
+            raise StoreCorruptError(f"chunk store {self.db_path} is damaged ({exc}); run `rag doctor "
+                                    f"--store {path}` or rebuild it with `rag reindex`") from exc
+
+    # -- generations -------------------------------------------------------------------------------
+    def _read_meta(self) -> dict[str, str]:
+        return dict(self.conn.execute("SELECT key, value FROM meta").fetchall())
+
+    def _pin_newest(self) -> None:
+        """Hold the committed generation (read again once held: a writer may have moved on and
+        deleted it in between) and drop indexes loaded from an older one."""
+        for _ in range(100):
+            meta = self._read_meta()
+            gen = int(meta.get("generation", "0"))
+            if gen == self.generation:
+                self.meta = meta
+                return
+            hold = self._holds.acquire(gen)
+            meta = self._read_meta()
+            if int(meta.get("generation", "0")) == gen:
+                self._holds.release(self._hold)
+                self._hold, self.generation, self.meta = hold, gen, meta
+                self.forget_loaded()
+                return
+            self._holds.release(hold)
+        raise StoreError(f"store {self.path} changes faster than it can be read; try again")
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Move to the newest committed generation and read it consistently: the SQLite rows read
+        inside are those of the generation whose vector and keyword files are used (a commit
+        meanwhile is seen by the next snapshot)."""
+        if self.conn.in_transaction:  # nested: the outer snapshot already pins one generation
+            yield
+            return
+        for _ in range(100):
+            self._pin_newest()
+            self.conn.execute("BEGIN")
+            if int(self._read_meta().get("generation", "0")) == self.generation:
+                break
+            self.conn.execute("COMMIT")
+        try:
+            if self._expected is not None:
+                self.check_identity(self._expected)
+            yield
+        finally:
+            if self.conn.in_transaction:
+                self.conn.execute("COMMIT")
 
     # -- manifest --------------------------------------------------------------------------------
     @property
@@ -51,6 +106,9 @@ class Store:
                         json.loads(self.meta.get("settings", "{}")))
 
     def check_identity(self, expected: Manifest) -> None:
+        """Refuse a store built with other settings (checked again whenever a snapshot moves to
+        a new generation: `rag reindex` may have rebuilt it meanwhile)."""
+        self._expected = expected
         current = self.manifest
         if current is None or current.identity == expected.identity:
             return
@@ -113,6 +171,9 @@ class Store:
 
     def adopt(self, generation: int, meta: dict[str, str], ann: Any, bm25: BM25Index) -> None:
         """Take on the generation a writer just committed, with the indexes it holds in memory."""
+        hold = self._holds.acquire(generation)
+        self._holds.release(self._hold)
+        self._hold = hold
         self.generation = generation
         self.meta.update(meta)
         if ann is None:
@@ -190,3 +251,5 @@ class Store:
 
     def close(self) -> None:
         self.conn.close()
+        self._holds.release(self._hold)
+        self._hold = None

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rag.private import PRIVATE_FILE
+
 SCHEMA_VERSION = "1"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -37,9 +39,12 @@ class Manifest:
     settings: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
-def connect(path: Path) -> sqlite3.Connection:
+def connect(path: Path, writer: bool = False) -> sqlite3.Connection:
+    """A connection in autocommit mode; transactions are explicit. The writer puts the database in
+    WAL mode (it persists in the file), so readers keep reading their snapshot while it commits."""
     conn = sqlite3.connect(str(path), timeout=30, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=DELETE")
+    if writer:
+        conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
     return conn
 
@@ -56,7 +61,8 @@ def fsync_dir(path: Path) -> None:
 def write_atomic(path: Path, data: bytes) -> None:
     tmp = path.with_name(path.name + ".tmp")
     try:
-        with tmp.open("wb") as fh:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+        with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())

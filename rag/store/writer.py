@@ -6,6 +6,7 @@ import contextlib
 import json
 import sqlite3
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import astuple, dataclass
 from pathlib import Path
 from typing import Any
@@ -14,9 +15,11 @@ import numpy as np
 
 from rag.bm25 import BM25Index
 from rag.errors import StoreCorruptError, StoreError, StoreLockedError
+from rag.private import PRIVATE_DIR, PRIVATE_FILE, make_private
+from rag.store.holds import Holds, fcntl
 from rag.store.reader import Store
 from rag.store.schema import SCHEMA, SCHEMA_VERSION, Manifest, connect, fsync_dir, write_atomic
-from rag.store.vectors import AnnSpec, build_ann, serialize
+from rag.store.vectors import AnnSpec, build_ann, new_vector_index, serialize
 from rag.types import DocumentInfo
 
 
@@ -47,13 +50,28 @@ class PendingDoc:
         return self.info.doc_id
 
 
-class StoreWriter:
-    """Exclusive writer: stage removals and additions, then ``commit()`` them atomically."""
+def manifest_meta(m: Manifest) -> dict[str, str]:
+    return {"identity": m.identity, "embed_model": m.embed_model, "dim": str(m.dim),
+            "normalizer_version": m.normalizer_version, "chunker_version": m.chunker_version,
+            "settings": json.dumps(m.settings, ensure_ascii=False, sort_keys=True)}
 
-    def __init__(self, path: Path, manifest: Manifest, ann: AnnSpec | None = None) -> None:
+
+# What a commit writes inside its transaction: the new generation's meta rows, HNSW index,
+# keyword index and vector index.
+CommitBody = Callable[[sqlite3.Connection, int, list[Path]], tuple[dict[str, str], Any, BM25Index, Any]]
+
+
+class StoreWriter:
+    """Exclusive writer: stage removals and additions, then ``commit()`` them atomically.
+
+    ``rebuild=True`` opens a store built with other settings, to rebuild it with
+    :meth:`replace_chunks` (`rag reindex`); anything else is refused on such a store."""
+
+    def __init__(self, path: Path, manifest: Manifest, ann: AnnSpec | None = None, rebuild: bool = False) -> None:
         self.path = path
         self.manifest = manifest
         self.ann = ann
+        self.rebuild = rebuild
         self.rebuild_ann = False
         self._lock: Any = None
         self.store: Store | None = None
@@ -65,8 +83,9 @@ class StoreWriter:
     def __enter__(self) -> StoreWriter:
         from filelock import FileLock, Timeout
 
-        self.path.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(self.path / ".lock"))
+        self.path.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+        make_private(self.path)
+        lock = FileLock(str(self.path / ".lock"), mode=PRIVATE_FILE)
         try:
             lock.acquire(timeout=0)
         except Timeout as exc:
@@ -77,7 +96,7 @@ class StoreWriter:
             db = self.path / Store.DB
             fresh = not db.exists()
             try:
-                conn = connect(db)
+                conn = connect(db, writer=True)
                 conn.executescript(SCHEMA)
                 if fresh or not conn.execute("SELECT 1 FROM meta WHERE key='identity'").fetchone():
                     self._init_meta(conn)
@@ -85,8 +104,10 @@ class StoreWriter:
             except sqlite3.DatabaseError as exc:
                 raise StoreCorruptError(f"chunk store {db} is damaged ({exc}); run `rag doctor --store "
                                         f"{self.path}`") from exc
+            make_private(self.path)
             self.store = Store(self.path)
-            self.store.check_identity(self.manifest)
+            if not self.rebuild:
+                self.store.check_identity(self.manifest)
             self._remove_stale_files()
         except BaseException:
             lock.release()
@@ -100,22 +121,25 @@ class StoreWriter:
             self._lock.release()
 
     def _init_meta(self, conn: sqlite3.Connection) -> None:
-        m = self.manifest
-        values = {"identity": m.identity, "embed_model": m.embed_model, "dim": str(m.dim),
-                  "normalizer_version": m.normalizer_version, "chunker_version": m.chunker_version,
-                  "settings": json.dumps(m.settings, ensure_ascii=False, sort_keys=True),
-                  "schema": SCHEMA_VERSION, "generation": "0", "created": str(time.time())}
+        values = {**manifest_meta(self.manifest), "schema": SCHEMA_VERSION, "generation": "0",
+                  "created": str(time.time())}
         conn.execute("BEGIN IMMEDIATE")
         conn.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", values.items())
         conn.execute("COMMIT")
 
     def _remove_stale_files(self) -> None:
+        """Delete the files of generations no reader holds (without flock: all but the last two)."""
         store = self._open()
-        gen = store.generation
-        keep = {f(g).name for f in (store.vector_file, store.bm25_file, store.ann_file) for g in (gen, gen - 1)}
+        holds = Holds(self.path)
+        keep_gens = {store.generation} | (holds.held() if fcntl is not None else {store.generation - 1})
+        keep = {f(g).name for f in (store.vector_file, store.bm25_file, store.ann_file) for g in keep_gens}
         for item in self.path.iterdir():
             if item.name.startswith(("vectors.", "bm25.", "ann.")) and item.name not in keep:
                 item.unlink(missing_ok=True)
+        if holds.dir.is_dir():
+            for item in holds.dir.iterdir():
+                if item.name.isdigit() and int(item.name) not in keep_gens:
+                    holds.forget(int(item.name))
 
     def _open(self) -> Store:
         if self.store is None:
@@ -168,12 +192,12 @@ class StoreWriter:
         store = self._open()
         if not self.pending and rebuilt_bm25 is None:
             return
-        conn = store.conn
-        bm25 = store.bm25() if rebuilt_bm25 is None else rebuilt_bm25
-        new_gen = store.generation + 1
-        written: list[Path] = []
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        if self.rebuild:
+            raise StoreError(f"store {self.path} is open for a rebuild: only replace_chunks() may commit")
+
+        def body(conn: sqlite3.Connection, gen: int, written: list[Path]) -> tuple[dict[str, str], Any,
+                                                                                    BM25Index, Any]:
+            bm25 = store.bm25() if rebuilt_bm25 is None else rebuilt_bm25
             removed_ids, added = self._write_rows(conn)
             vectors = store.vectors
             if removed_ids:
@@ -183,8 +207,54 @@ class StoreWriter:
                 vecs = np.ascontiguousarray(np.vstack([d.vectors for d in self._add]), dtype=np.float32)
                 vectors.add_with_ids(vecs, ids)
             new_bm25 = rebuilt_bm25 if rebuilt_bm25 is not None else bm25.with_changes(removed_ids, added)
-            meta, ann = self._write_files(store, new_gen, vectors, new_bm25, removed_ids,
-                                          [i for i, _ in added], written)
+            meta, ann = self._write_files(store, gen, vectors, new_bm25, removed_ids, [i for i, _ in added],
+                                          written)
+            return meta, ann, new_bm25, vectors
+
+        self._apply(body)
+        self._files.clear()
+        self._forget_files.clear()
+
+    def replace_chunks(self, manifest: Manifest, batches: Iterable[list[PendingDoc]]) -> int:
+        """Replace every chunk, vector and keyword row by those of ``batches`` (the stored documents
+        re-chunked and re-embedded; their document rows and the file signatures stay), and the
+        manifest by ``manifest``, in one transaction: killed at any point, the store is the old one.
+        ``batches`` may read the documents through :attr:`conn`. Returns the documents done."""
+        store = self._open()
+        done = 0
+
+        def body(conn: sqlite3.Connection, gen: int, written: list[Path]) -> tuple[dict[str, str], Any,
+                                                                                    BM25Index, Any]:
+            nonlocal done
+            conn.execute("DELETE FROM chunks")
+            vectors = new_vector_index(manifest.dim)
+            rows: list[tuple[int, list[str]]] = []
+            for batch in batches:
+                added = self._insert_chunks(conn, batch)
+                if added:
+                    vectors.add_with_ids(np.ascontiguousarray(np.vstack([d.vectors for d in batch]), dtype=np.float32),
+                                         np.asarray([i for i, _ in added], dtype=np.int64))
+                rows.extend(added)
+                done += len(batch)
+            bm25 = BM25Index.empty().with_changes(set(), rows)
+            self.rebuild_ann = True
+            meta, ann = self._write_files(store, gen, vectors, bm25, set(), [], written)
+            return {**meta, **manifest_meta(manifest)}, ann, bm25, vectors
+
+        self._apply(body)
+        self.manifest, self.rebuild = manifest, False
+        return done
+
+    def _apply(self, body: CommitBody) -> None:
+        """Run ``body`` in one transaction that also switches to the new generation; on any error
+        the store stays at the old one and the files written for the new one are deleted."""
+        store = self._open()
+        conn = store.conn
+        new_gen = store.generation + 1
+        written: list[Path] = []
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            meta, ann, bm25, vectors = body(conn, new_gen, written)
             fsync_dir(self.path)
             conn.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", meta.items())
             conn.execute("COMMIT")
@@ -199,12 +269,11 @@ class StoreWriter:
                 raise StoreError(f"writing store {self.path} failed ({exc.strerror or exc}); the store is "
                                  f"unchanged at generation {store.generation}") from exc
             raise
-        store.adopt(new_gen, meta, ann, new_bm25)
+        store.replace_vectors(vectors)
+        store.adopt(new_gen, meta, ann, bm25)
         self.rebuild_ann = False
         self._remove.clear()
         self._add.clear()
-        self._files.clear()
-        self._forget_files.clear()
         self._remove_stale_files()
 
     def _write_rows(self, conn: sqlite3.Connection) -> tuple[set[int], list[tuple[int, list[str]]]]:
@@ -215,13 +284,24 @@ class StoreWriter:
             removed_ids.update(r[0] for r in conn.execute("SELECT id FROM chunks WHERE doc_id=?", (doc_id,)))
             conn.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
             conn.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
-        added: list[tuple[int, list[str]]] = []
         now = time.time()
         for doc in self._add:
             conn.execute(
                 "INSERT INTO documents(doc_id, key, file, source, title, date, doc_number, content_sha, text,"
                 " ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (*astuple(doc.info), doc.content_sha, doc.text, now))
+        added = self._insert_chunks(conn, self._add)
+        for path, signature in self._files.items():
+            conn.execute("INSERT OR REPLACE INTO files(path, signature) VALUES (?, ?)", (path, signature))
+        for path in self._forget_files:
+            conn.execute("DELETE FROM files WHERE path=?", (path,))
+        return removed_ids, added
+
+    @staticmethod
+    def _insert_chunks(conn: sqlite3.Connection, docs: list[PendingDoc]) -> list[tuple[int, list[str]]]:
+        """Insert the chunks of ``docs``: (new chunk id, tokens) of each, in the order of their vectors."""
+        added: list[tuple[int, list[str]]] = []
+        for doc in docs:
             for ch in doc.chunks:
                 cur = conn.execute(
                     "INSERT INTO chunks(doc_id, ordinal, text, search_text, tokens, section, kind, start, end_)"
@@ -229,11 +309,7 @@ class StoreWriter:
                     (doc.doc_id, ch.ordinal, ch.text, ch.search_text, " ".join(ch.tokens), ch.section, ch.kind,
                      ch.start, ch.end))
                 added.append((int(cur.lastrowid or 0), ch.tokens))
-        for path, signature in self._files.items():
-            conn.execute("INSERT OR REPLACE INTO files(path, signature) VALUES (?, ?)", (path, signature))
-        for path in self._forget_files:
-            conn.execute("DELETE FROM files WHERE path=?", (path,))
-        return removed_ids, added
+        return added
 
     def _write_files(self, store: Store, gen: int, vectors: Any, bm25: BM25Index, removed_ids: set[int],
                      added_ids: list[int], written: list[Path]) -> tuple[dict[str, str], Any]:
