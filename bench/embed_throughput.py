@@ -11,8 +11,9 @@ from pathlib import Path
 
 from rag.app import App
 from rag.chunk import chunk_document
+from rag.discover import discover
 from rag.ingest import embed_text
-from rag.load import Document, discover, load_file
+from rag.load import Document, load_file
 from rag.settings import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,8 +11,9 @@ import numpy as np
 
 from rag.bm25 import tokenize
 from rag.chunk import chunk_document
+from rag.discover import discover, named_path
 from rag.encoders import Encoder
-from rag.load import Document, LoadFailure, RecordFields, discover, file_signature, load_file
+from rag.load import Document, LoadFailure, RecordFields, file_signature, load_file
 from rag.normalize import search_form
 from rag.settings import Settings
 from rag.store import PendingChunk, PendingDoc, StoreWriter
@@ -83,7 +84,7 @@ def ingest(paths: list[Path], writer: StoreWriter, settings: Settings, encoder: 
     a killed run keeps what it finished and the next run resumes from there."""
     started = time.perf_counter()
     report = IngestReport()
-    files, failures = discover(paths)
+    files, failures = discover(paths, settings.ingest.follow_symlinks)
     report.failures.extend(failures)
     report.files = len(files)
     pending: list[tuple[PendingDoc, str | None]] = []  # (document, id of the version it replaces)
@@ -119,7 +120,7 @@ def ingest(paths: list[Path], writer: StoreWriter, settings: Settings, encoder: 
             last_commit = time.monotonic()
 
     for n, path in enumerate(files, start=1):
-        file_key = str(path.resolve())
+        file_key = str(named_path(path))
         if progress:
             progress(path.name, n, len(files))
         try:
@@ -128,12 +129,15 @@ def ingest(paths: list[Path], writer: StoreWriter, settings: Settings, encoder: 
             report.failures.append(LoadFailure(str(path), f"cannot read: {exc.strerror}"))
             continue
         previous = writer.keys_for_file(file_key)
-        if previous and writer.file_signature(file_key) == signature:
+        legacy = str(path.resolve())
+        if not previous and legacy != file_key and (previous := writer.keys_for_file(legacy)):
+            writer.stage_forget_file(legacy)  # stored by its symlink's target before: now by its name
+        elif previous and writer.file_signature(file_key) == signature:
             report.unchanged += len(previous)
             continue
         seen: set[str] = set()
         file_failed = False
-        for item in load_file(path, fields):
+        for item in load_file(path, fields, settings.ingest):
             if isinstance(item, LoadFailure):
                 report.failures.append(item)
                 file_failed = file_failed or item.path == str(path)
@@ -173,12 +177,16 @@ def ingest(paths: list[Path], writer: StoreWriter, settings: Settings, encoder: 
 
 def stage_removal(paths: list[Path], writer: StoreWriter, only_missing: bool = False) -> int:
     """Stage the removal of every document ingested from these files or from files under these
-    folders (``only_missing``: just those whose file no longer exists); returns how many."""
-    roots = [p.resolve() for p in paths]
+    folders, named as the user names them or by their symlinks' targets (``only_missing``: just
+    those whose file no longer exists); returns how many."""
+    roots = {r for p in paths for r in (named_path(p), p.resolve())}
     removed = 0
+    def under(path: Path) -> bool:
+        return any(path == r or r in path.parents for r in roots)
+
     for file_key in writer.all_files():
         path = Path(file_key)
-        if not any(path == r or r in path.parents for r in roots) or (only_missing and path.exists()):
+        if not (under(path) or under(path.resolve())) or (only_missing and path.exists()):
             continue
         for doc_id in writer.keys_for_file(file_key).values():
             writer.stage_remove(doc_id)

@@ -1,16 +1,14 @@
-"""Find documents on disk and read every supported format into cleaned :class:`Document` objects.
+"""Read every supported format into cleaned :class:`Document` objects.
 
 Formats: .txt .md .html .htm .docx .pdf, and .jsonl / .jsonl.gz record files (one document per
-record). A file's real type is sniffed from its bytes, so a PDF named .docx is still read (with a
-warning). Failures never stop a batch: each becomes one :class:`LoadFailure` naming file and reason.
+record, :mod:`rag.records`). A file's real type is sniffed from its bytes, so a PDF named .docx is
+still read (with a warning). Limits (``ingest.*`` settings) are checked before anything is read.
+Failures never stop a batch: each becomes one :class:`LoadFailure` naming file and reason.
 """
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import io
-import json
 import os
 import re
 from collections.abc import Iterator
@@ -19,8 +17,10 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
+from rag.discover import LoadFailure, named_path, not_regular, suffix_of
 from rag.errors import LoadError
 from rag.formats import (
+    check_zip,
     decode_bytes,
     html_to_text,
     looks_like_html,
@@ -30,14 +30,16 @@ from rag.formats import (
     split_front_matter,
 )
 from rag.normalize import clean_text, has_cjk, search_form, squeeze_cjk_spaces
+from rag.records import RecordFields, read_records
+from rag.settings import IngestSettings
 
-SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx", ".pdf", ".jsonl", ".jsonl.gz")
+__all__ = ["Document", "LoadFailure", "RecordFields", "build_document", "file_signature", "load_file"]
 
 
 @dataclass
 class Document:
     doc_id: str
-    key: str  # what identifies the document across runs: resolved path, or path#record-id
+    key: str  # what identifies the document across runs: the file's path as named, or path#record-id
     source: str  # display name: file name, or record id
     title: str
     date: str | None
@@ -45,66 +47,6 @@ class Document:
     content_sha: str
     doc_number: str | None = None
     warnings: list[str] = field(default_factory=list)
-
-
-@dataclass
-class LoadFailure:
-    path: str
-    reason: str
-
-
-# --- discovery ----------------------------------------------------------------------------------
-
-def _suffix(path: Path) -> str:
-    name = path.name.lower()
-    return ".jsonl.gz" if name.endswith(".jsonl.gz") else path.suffix.lower()
-
-
-def discover(paths: list[Path]) -> tuple[list[Path], list[LoadFailure]]:
-    """Files under ``paths`` (recursive, symlink loops and unreadable folders reported once)."""
-    files: list[Path] = []
-    failures: list[LoadFailure] = []
-    seen_dirs: set[tuple[int, int]] = set()
-
-    def walk(directory: Path) -> None:
-        try:
-            st = directory.stat()
-        except OSError as exc:
-            failures.append(LoadFailure(str(directory), f"cannot read folder: {exc.strerror}"))
-            return
-        ident = (st.st_dev, st.st_ino)
-        if ident in seen_dirs:
-            failures.append(LoadFailure(str(directory), "symlink loop: folder already visited"))
-            return
-        seen_dirs.add(ident)
-        try:
-            entries = sorted(directory.iterdir())
-        except OSError as exc:
-            failures.append(LoadFailure(str(directory), f"cannot list folder: {exc.strerror}"))
-            return
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            if entry.is_symlink() and not entry.exists():
-                failures.append(LoadFailure(str(entry), "broken symlink or symlink loop"))
-            elif entry.is_dir():
-                walk(entry)
-            elif _suffix(entry) in SUFFIXES:
-                files.append(entry)
-
-    for path in paths:
-        if path.is_symlink() and not path.exists():
-            failures.append(LoadFailure(str(path), "broken symlink or symlink loop"))
-        elif not path.exists():
-            failures.append(LoadFailure(str(path), "no such file or folder"))
-        elif path.is_dir():
-            walk(path)
-        elif _suffix(path) in SUFFIXES:
-            files.append(path)
-        else:
-            failures.append(LoadFailure(str(path), f"unsupported file type {path.suffix or '(none)'}; "
-                                        f"supported: {' '.join(SUFFIXES)}"))
-    return files, failures
 
 
 # --- bytes -> text ------------------------------------------------------------------------------
@@ -207,85 +149,67 @@ def text_to_document(key: str, source: str, text: str, warnings: list[str] | Non
     return build_document(key, source, body, meta, html_title, warnings)
 
 
-@dataclass
-class RecordFields:
-    id_field: str = "id"
-    text_field: str = "text"
-    title_field: str = "title"
-
-
-def _records(path: Path, data: bytes, fields: RecordFields) -> Iterator[Document | LoadFailure]:
-    stream: io.TextIOBase
-    if data.startswith(b"\x1f\x8b"):
-        stream = io.TextIOWrapper(gzip.GzipFile(fileobj=io.BytesIO(data)), encoding="utf-8", errors="strict")
-    else:
-        stream = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", errors="strict")
-    line_no = 0
+def _read_limited(path: Path, limits: IngestSettings) -> bytes:
+    """The bytes of a document file, refused before reading when it is no regular file or too big."""
     try:
-        for line_no, line in enumerate(stream, start=1):
-            if not line.strip():
-                continue
-            where = f"{path}:{line_no}"
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield LoadFailure(where, f"invalid JSON: {exc.msg}")
-                continue
-            if not isinstance(record, dict):
-                yield LoadFailure(where, "record is not a JSON object")
-                continue
-            rid, text = record.get(fields.id_field), record.get(fields.text_field)
-            if rid is None or not isinstance(text, str):
-                yield LoadFailure(where, f"record lacks {fields.id_field!r} or text field {fields.text_field!r}")
-                continue
-            meta = {"title": record.get(fields.title_field)} if record.get(fields.title_field) else {}
-            try:
-                yield build_document(f"{path.resolve()}#{rid}", str(rid), text, meta)
-            except LoadError as exc:
-                yield LoadFailure(where, str(exc))
-    except (EOFError, OSError, UnicodeDecodeError) as exc:
-        yield LoadFailure(f"{path}:{line_no + 1}", f"truncated or undecodable record file ({exc})")
+        st = os.stat(path)
+    except OSError as exc:
+        raise LoadError(f"cannot read: {exc.strerror or exc}") from exc
+    if (reason := not_regular(st)) is not None:
+        raise LoadError(reason)
+    if st.st_size > limits.max_file_bytes:
+        raise LoadError(f"{st.st_size:,} bytes, above the limit of {limits.max_file_bytes:,} "
+                        "(ingest.max_file_bytes); split the file or raise the limit")
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(limits.max_file_bytes + 1)
+    except OSError as exc:
+        raise LoadError(f"cannot read: {exc.strerror or exc}") from exc
+    if len(data) > limits.max_file_bytes:  # grew since stat
+        raise LoadError(f"more than {limits.max_file_bytes:,} bytes (ingest.max_file_bytes)")
+    return data
 
 
-# A whole government work report is ~30k characters; a single "document" 100x larger is a dump or
-# garbage, and would take hours to embed on a laptop.
-MAX_DOCUMENT_CHARS = 3_000_000
-
-
-def load_file(path: Path, fields: RecordFields | None = None) -> Iterator[Document | LoadFailure]:
+def load_file(path: Path, fields: RecordFields | None = None,
+              limits: IngestSettings | None = None) -> Iterator[Document | LoadFailure]:
     """Documents in one file (several for record files); failures are yielded, never raised."""
     fields = fields or RecordFields()
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        yield LoadFailure(str(path), f"cannot read: {exc.strerror or exc}")
-        return
-    suffix = _suffix(path)
+    limits = limits or IngestSettings()
+    key = str(named_path(path))
+    suffix = suffix_of(path)
     if suffix in (".jsonl", ".jsonl.gz"):
-        if not data.strip():
-            yield LoadFailure(str(path), "empty file")
-            return
-        yield from _records(path, data, fields)
+        for item in read_records(path, fields, limits):
+            if isinstance(item, LoadFailure):
+                yield item
+                continue
+            try:
+                yield build_document(f"{key}#{item.id}", item.id, item.text,
+                                     {"title": item.title} if item.title else {})
+            except LoadError as exc:
+                yield LoadFailure(item.where, str(exc))
         return
-    kind = sniff_kind(data, suffix)
-    warnings = []
-    if kind != suffix and kind in (".pdf", ".docx") and suffix in (".pdf", ".docx", ".txt", ".md", ".html", ".htm"):
-        warnings.append(f"content is {kind} but the name says {suffix}; read as {kind}")
-    key = str(path.resolve())
     try:
+        data = _read_limited(path, limits)
+        kind = sniff_kind(data, suffix)
+        warnings = []
+        if kind != suffix and kind in (".pdf", ".docx") and suffix in (".pdf", ".docx", ".txt", ".md", ".html",
+                                                                       ".htm"):
+            warnings.append(f"content is {kind} but the name says {suffix}; read as {kind}")
         if kind == ".pdf":
             text = read_pdf(data)
         elif kind == ".docx":
             if suffix == ".docx" and not data.startswith(b"PK\x03\x04"):
                 raise LoadError("not a .docx (no zip container): wrong extension or damaged file")
+            check_zip(data, ".docx", limits.max_zip_members, limits.max_unpacked_bytes)
             text = read_docx(data)
         elif kind in ("zip", "gzip"):
             raise LoadError(f"{kind} archive with a {suffix} name; unpack it first")
         else:
             text = decode_bytes(data)
-        if len(text) > MAX_DOCUMENT_CHARS:
-            raise LoadError(f"{len(text):,} characters in one document, above the limit of {MAX_DOCUMENT_CHARS:,}; "
-                            "split the file (or write it as .jsonl records)")
+        if len(text) > limits.max_document_chars:
+            raise LoadError(f"{len(text):,} characters in one document, above the limit of "
+                            f"{limits.max_document_chars:,} (ingest.max_document_chars); split the file "
+                            "(or write it as .jsonl records)")
         yield text_to_document(key, path.name, text, warnings)
     except LoadError as exc:
         yield LoadFailure(str(path), str(exc))

@@ -88,6 +88,22 @@ class GenerationSettings(_Section):
                                   "(~30 more prompt tokens per passage)")
 
 
+class IngestSettings(_Section):
+    """What one input may cost, checked before it is read, and how far symlinks are followed."""
+
+    # A whole government work report is ~30k characters; a single "document" 100x larger is a
+    # dump or garbage, and would take hours to embed on a laptop.
+    max_document_chars: int = Field(3_000_000, ge=1000, description="per document and per JSONL record")
+    max_file_bytes: int = Field(256 * 2**20, ge=1024, description="per document file on disk (JSONL files "
+                                "are read as a stream: their records are limited instead)")
+    max_record_bytes: int = Field(32 * 2**20, ge=1024, description="per JSONL line, before decoding")
+    max_unpacked_bytes: int = Field(1024 * 2**20, ge=1024, description="unpacked size of a .docx/.xlsx or "
+                                    ".jsonl.gz")
+    max_zip_members: int = Field(10_000, ge=10, description="files inside a .docx/.xlsx")
+    follow_symlinks: Literal["inside", "all", "none"] = Field(
+        "inside", description="inside: only links that stay inside the folder being ingested")
+
+
 class LogSettings(_Section):
     enabled: bool = Field(True, description="record every answer in $RAG_HOME/log.sqlite (`rag log`)")
 
@@ -101,6 +117,7 @@ class Settings(_Section):
     index: IndexSettings = Field(default_factory=IndexSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     generation: GenerationSettings = Field(default_factory=GenerationSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
     log: LogSettings = Field(default_factory=LogSettings)
 
     @property

@@ -7,11 +7,13 @@ import io
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from rag.app import App
-from rag.load import Document, LoadFailure, discover, load_file
+from rag.discover import discover
+from rag.load import Document, LoadFailure, load_file
 from tests.conftest import SEEDS, ingest_paths
 
 CN = "龙岗区总工会二〇一九年全年完成2346宗劳资纠纷调处工作，为职工争取各类经济利益1.8亿元。"
@@ -223,14 +225,14 @@ def test_batch_goes_on_and_reports(fake_app: App, tmp_path: Path, monkeypatch: p
     (batch / "empty.txt").write_bytes(b"")
     (batch / "bin.txt").write_bytes(os.urandom(2000) + b"\x00")
     (batch / "denied.txt").write_text(CN, encoding="utf-8")
-    real_read = Path.read_bytes
+    real_open = Path.open
 
-    def read_bytes(self: Path) -> bytes:
+    def opened(self: Path, *args: Any, **kwargs: Any) -> Any:
         if self.name == "denied.txt":
             raise PermissionError(13, "Permission denied")
-        return real_read(self)
+        return real_open(self, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(Path, "open", opened)
     report = ingest_paths(fake_app, [batch])
     assert report.added == 4
     assert sorted(Path(f.path).name for f in report.failures) == ["bin.txt", "denied.txt", "empty.txt"]
@@ -246,8 +248,8 @@ def test_file_vanishing_mid_ingest(fake_app: App, tmp_path: Path, monkeypatch: p
     (batch / "b.txt").write_text(CN + "另一篇。", encoding="utf-8")
     real = ingest_mod.discover
 
-    def discover_then_delete(paths):  # type: ignore[no-untyped-def]
-        files, failures = real(paths)
+    def discover_then_delete(paths, follow):  # type: ignore[no-untyped-def]
+        files, failures = real(paths, follow)
         (batch / "b.txt").unlink()
         return files, failures
 

@@ -116,7 +116,7 @@ def test_four_readers_while_an_ingest_commits_twenty_times(fake_app: App, tmp_pa
     readers = [_run("tests.reader_worker", str(store_dir), str(stop), mode) for mode in ("keep", "keep", "reopen",
                                                                                        "reopen")]
     writer = _run("tests.ingest_worker", str(store_dir), str(docs), "0.05")
-    out, errs = writer.communicate(timeout=300)
+    _, errs = writer.communicate(timeout=300)
     assert writer.returncode == 0, errs
     stop.touch()
     rounds = []
