@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from rag import metrics as m
+from rag.durable import write_text_atomic
 from rag.errors import EvalRunError, EvalSetError
 from rag.jsonl import append_record, drop_torn_tail, read_records
 from rag.normalize import compact
@@ -120,9 +121,33 @@ class RunConfig:
     baselines: bool
     store_identity: str
     model: str
+    # hashes of what else changes answers: a resumed run never mixes two configurations
+    retrieval_settings: str = ""
+    generation_settings: str = ""
+    prompts: str = ""
+    store_documents: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+
+def _sha(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()[:16]
+
+
+def run_config(app: App, set_path: Path, mode: EvalMode, baseline: bool) -> RunConfig:
+    """Everything an eval run's records depend on (threads and the server address do not count)."""
+    from rag.resources import prompts_sha
+
+    s = app.settings
+    retrieval = "" if mode == "summary" else _sha({**s.retrieval.model_dump(), "index": s.index.kind,
+                                                    "ef_search": s.index.hnsw_ef_search, "rerank": s.models.rerank})
+    generation = "" if mode == "retrieval" else _sha(s.generation.model_dump(exclude={"threads", "base_url"}))
+    documents = "" if mode == "summary" else _sha(sorted(d.doc_id for d in app.store.documents()))
+    return RunConfig(str(set_path), file_sha256(set_path), mode, baseline,
+                     "" if mode == "summary" else app.manifest().identity,
+                     "" if mode == "retrieval" else app.llm.name, retrieval, generation,
+                     "" if mode == "retrieval" else prompts_sha(), documents)
 
 
 def file_sha256(path: Path) -> str:
@@ -141,7 +166,7 @@ def prepare_out(out: Path, config: RunConfig, fresh: bool) -> set[str]:
         if changed:
             raise EvalRunError(f"{out} holds a run with a different {', '.join(changed)}; "
                                "pass --fresh to start over or choose another --out")
-    run_file.write_text(json.dumps(config.as_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
+    write_text_atomic(run_file, json.dumps(config.as_dict(), ensure_ascii=False, indent=1))
     drop_torn_tail(items_file)
     return {r["id"] for r in read_records(items_file) if "id" in r}
 
@@ -192,9 +217,7 @@ def run_eval(app: App, set_path: Path, mode: EvalMode, out_dir: Path, *, limit: 
     from rag.report import write_html
 
     items = load_set(set_path, mode)[:limit or None]
-    identity = "" if mode == "summary" else app.manifest().identity
-    model_name = "" if mode == "retrieval" else app.llm.name
-    config = RunConfig(str(set_path), file_sha256(set_path), mode, baseline, identity, model_name)
+    config = run_config(app, set_path, mode, baseline)
     done = prepare_out(out_dir, config, fresh)
     if on_start:
         on_start(sum(1 for i in items if i["id"] not in done))
@@ -206,7 +229,7 @@ def run_eval(app: App, set_path: Path, mode: EvalMode, out_dir: Path, *, limit: 
     wanted = {i["id"] for i in items}
     records = [r for r in read_records(out_dir / "items.jsonl") if r.get("id") in wanted]
     metrics = compute_metrics(records)
-    (out_dir / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=1), encoding="utf-8")
+    write_text_atomic(out_dir / "metrics.json", json.dumps(metrics, ensure_ascii=False, indent=1))
     write_html(out_dir / "report.html", metrics, records, config.as_dict())
     return records
 

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from rag import metrics as m
+from rag.durable import write_text_atomic
 
 WORST_ITEMS = 15
 _COLOURS = {"hybrid": "#1f77b4", "bm25": "#ff7f0e", "dense": "#2ca02c"}
@@ -186,4 +187,4 @@ model {e(str(config.get('model', '')))} · store {e(str(config.get('store_identi
 <h2>Plots</h2>{plots}
 <h2>Worst items</h2>{worst}
 </body></html>"""
-    path.write_text(page, encoding="utf-8")
+    write_text_atomic(path, page)

@@ -21,7 +21,7 @@ from rag.evaluate import (
     run_items,
 )
 from rag.jsonl import read_records
-from tests.conftest import ROOT, SEEDS, FakeLLM
+from tests.conftest import ROOT, SEEDS, FakeEncoder, FakeLLM, ingest_paths
 
 # --- metric functions -----------------------------------------------------------------------------
 
@@ -255,3 +255,45 @@ def test_summary_mode_records_and_metrics(fake_app: App, tmp_path: Path) -> None
     assert metrics["summary"]["number_precision"] == 1.0
     assert metrics["summary"]["rouge_l"] == pytest.approx(m.rouge_l(record["summary"], record["reference"]))
     assert 0.9 < metrics["summary"]["rouge_l"] <= 1.0
+
+
+def test_a_resumed_run_refuses_changed_settings_prompts_or_documents(seeded_app: App, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from rag.evaluate import run_config
+
+    dev = ROOT / "eval" / "dev.jsonl"
+    out = tmp_path / "run"
+    base = run_config(seeded_app, dev, "answer", False)
+    prepare_out(out, base, fresh=False)
+    (out / "items.jsonl").write_text('{"id": "dev-01"}\n', encoding="utf-8")
+    assert prepare_out(out, run_config(seeded_app, dev, "answer", False), fresh=False) == {"dev-01"}
+
+    def refused(app: App, field: str) -> None:
+        with pytest.raises(EvalRunError, match=f"different {field}"):
+            prepare_out(out, run_config(app, dev, "answer", False), fresh=False)
+
+    changed = seeded_app.settings.model_copy(deep=True)
+    changed.retrieval.k = 8
+    refused(App(changed, encoder=FakeEncoder(), llm=FakeLLM()), "retrieval_settings")
+    changed = seeded_app.settings.model_copy(deep=True)
+    changed.generation.max_tokens = 100
+    refused(App(changed, encoder=FakeEncoder(), llm=FakeLLM()), "generation_settings")
+    changed = seeded_app.settings.model_copy(deep=True)
+    changed.generation.threads = 1  # does not change answers
+    assert prepare_out(out, run_config(App(changed, encoder=FakeEncoder(), llm=FakeLLM()), dev, "answer", False),
+                       fresh=False) == {"dev-01"}
+    prompts = tmp_path / "prompts"
+    shutil.copytree(ROOT / "prompts", prompts)
+    monkeypatch.setenv("RAG_PROMPTS_DIR", str(prompts))
+    assert prepare_out(out, run_config(seeded_app, dev, "answer", False), fresh=False) == {"dev-01"}
+    (prompts / "qa.txt").write_text((prompts / "qa.txt").read_text(encoding="utf-8") + "\n简要回答。",
+                                    encoding="utf-8")
+    refused(seeded_app, "prompts")
+    monkeypatch.delenv("RAG_PROMPTS_DIR")
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "new.txt").write_text("关于新增文件的通知\n一、总体要求\n新增一份文件，涉及资金100万元。", encoding="utf-8")
+    ingest_paths(seeded_app, [extra])
+    refused(seeded_app, "store_documents")

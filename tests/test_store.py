@@ -227,6 +227,17 @@ def test_write_failure_leaves_store_intact(fake_app: App, tmp_path: Path, monkey
     assert fake_app.store.counts()["documents"] == 4
 
 
+def assert_locked_while(proc: subprocess.Popen[str], app: App) -> None:
+    """Once ``proc`` says it holds the writer lock, this process cannot write; then ``proc`` is killed."""
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
+        with pytest.raises(StoreLockedError), app.writer():
+            pass
+    finally:
+        proc.kill()
+        proc.wait()
+
+
 def _worker(store: Path, docs: Path, delay: float) -> subprocess.Popen[str]:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     return subprocess.Popen([sys.executable, "-m", "tests.ingest_worker", str(store), str(docs), str(delay)],
@@ -257,12 +268,5 @@ def test_sigkill_mid_ingest_leaves_loadable_store_and_rerun_completes(fake_app: 
 def test_lock_across_processes(fake_app: App, tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     make_docs(docs, 6)
-    proc = _worker(fake_app.settings.store_dir, docs, 0.5)
-    try:
-        assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
-        with pytest.raises(StoreLockedError), fake_app.writer():
-            pass
-    finally:
-        proc.kill()
-        proc.wait()
+    assert_locked_while(_worker(fake_app.settings.store_dir, docs, 0.5), fake_app)
     shutil.rmtree(tmp_path / "docs")

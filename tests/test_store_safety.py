@@ -16,9 +16,9 @@ import pytest
 
 from rag.app import App
 from rag.doctor import reindex_store
-from rag.store import Store, StoreLockedError, StoreMismatchError
+from rag.store import Store, StoreMismatchError
 from tests.conftest import ROOT, SEEDS, FakeEncoder, ingest_paths
-from tests.test_store import consistent, make_docs
+from tests.test_store import assert_locked_while, consistent, make_docs
 
 
 def _run(*args: str) -> subprocess.Popen[str]:
@@ -73,14 +73,7 @@ def test_reindex_holds_the_writer_lock_for_its_whole_run(fake_app: App, tmp_path
     docs = tmp_path / "docs"
     make_docs(docs, 12)
     ingest_paths(fake_app, [docs])
-    proc = _run("tests.ingest_worker", str(fake_app.settings.store_dir), "--reindex", "0.3")
-    try:
-        assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
-        with pytest.raises(StoreLockedError), fake_app.writer():
-            pass
-    finally:
-        proc.kill()
-        proc.wait()
+    assert_locked_while(_run("tests.ingest_worker", str(fake_app.settings.store_dir), "--reindex", "0.3"), fake_app)
 
 
 def test_a_reader_keeps_its_generation_across_commits_and_moves_on_at_the_next_search(fake_app: App,

@@ -238,3 +238,23 @@ def test_brief_style_strips_an_echoed_prompt_and_keeps_whole_sentences(work_plan
     [record] = summarize_batch(app, [doc], "work-plan", "brief", tmp_path / "out").records
     assert record.brief is not None and record.brief.startswith("龙岗区百人以上企业建会率达98.9%。")
     assert len(record.brief) <= 300 and record.brief.endswith("。")
+
+
+def test_a_failed_summary_is_tried_again_on_rerun_and_counted_once(work_plan_app: App, tmp_path: Path) -> None:
+    app = work_plan_app
+    doc = _doc(app, WORK_PLAN)
+    out = tmp_path / "out"
+    app.use_llm(FakeLLM("模型没有按要求输出JSON"))
+    first = summarize_batch(app, [doc], "work-plan", "structured", out)
+    assert first.new == 1 and first.records[0].errors
+    app.use_llm(FakeLLM(scripted))
+    second = summarize_batch(app, [doc], "work-plan", "structured", out)
+    assert (second.new, second.skipped) == (1, 0)
+    assert [r.errors for r in second.records] == [[]]
+    third = summarize_batch(app, [doc], "work-plan", "structured", out)
+    assert (third.new, third.skipped) == (0, 1) and [r.errors for r in third.records] == [[]]
+    assert "错误：" not in third.out_md.read_text(encoding="utf-8")
+    # an unreadable run file (a crash of an older version mid-write) starts the run over
+    (out / "summaries.run.json").write_text('{"schema": "work-pl', encoding="utf-8")
+    fourth = summarize_batch(app, [doc], "work-plan", "structured", out)
+    assert (fourth.new, fourth.skipped) == (1, 0)

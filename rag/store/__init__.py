@@ -12,9 +12,10 @@ rows and index files of one generation (:meth:`Store.snapshot`).
 holds, ``reader`` the :class:`Store`, ``writer`` the :class:`StoreWriter`.
 """
 
+from rag.durable import write_atomic
 from rag.errors import StoreCorruptError, StoreError, StoreLockedError, StoreMismatchError
 from rag.store.reader import Store
-from rag.store.schema import Manifest, write_atomic
+from rag.store.schema import Manifest
 from rag.store.vectors import AnnSpec, new_vector_index, vector_ids
 from rag.store.writer import PendingChunk, PendingDoc, StoreWriter
 

@@ -14,11 +14,12 @@ from typing import Any
 import numpy as np
 
 from rag.bm25 import BM25Index
+from rag.durable import fsync_dir, write_atomic
 from rag.errors import StoreCorruptError, StoreError, StoreLockedError
 from rag.private import PRIVATE_DIR, PRIVATE_FILE, make_private
 from rag.store.holds import Holds, fcntl
 from rag.store.reader import Store
-from rag.store.schema import SCHEMA, SCHEMA_VERSION, Manifest, connect, fsync_dir, write_atomic
+from rag.store.schema import SCHEMA, SCHEMA_VERSION, Manifest, connect
 from rag.store.vectors import AnnSpec, build_ann, new_vector_index, serialize
 from rag.types import DocumentInfo
 

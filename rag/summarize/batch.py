@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rag.durable import write_text_atomic
 from rag.jsonl import append_record, drop_torn_tail, read_records
 from rag.schemas import (
     Citation,
@@ -37,24 +38,33 @@ def run_config(schema: str | dict[str, Any], style: Style, model: str) -> dict[s
     return {"schema": schema_id, "style": style, "model": model}
 
 
+def _read_config(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # unreadable: treated as another configuration, so the run starts over
+
+
 def summarize_batch(app: App, docs: list[DocumentInfo], schema: str | dict[str, Any], style: Style, out: Path,
                     workers: int = 1, fresh: bool = False,
                     on_done: Callable[[SummaryRecord], None] | None = None,
                     on_plan: Callable[[int], None] | None = None) -> BatchResult:
     """Summarize documents into OUT/summaries.jsonl (one fsync'd line each) and OUT/summaries.md.
 
-    A rerun with the same schema, style and model skips documents already written: a killed run
-    resumes where it stopped. Documents whose text changed have new ids and are redone.
+    A rerun with the same schema, style and model skips documents already summarized: a killed run
+    resumes where it stopped, and documents whose summary failed are tried again. Documents whose
+    text changed have new ids and are redone.
     """
     llm = app.llm
     out.mkdir(parents=True, exist_ok=True)
     jsonl, config_file = out / "summaries.jsonl", out / "summaries.run.json"
     config = run_config(schema, style, llm.name)
-    if fresh or (config_file.exists() and json.loads(config_file.read_text(encoding="utf-8")) != config):
+    if fresh or (config_file.exists() and _read_config(config_file) != config):
         jsonl.unlink(missing_ok=True)
-    config_file.write_text(json.dumps(config, ensure_ascii=False), encoding="utf-8")
+    write_text_atomic(config_file, json.dumps(config, ensure_ascii=False))
     drop_torn_tail(jsonl)
-    done_ids = {r.get("doc_id") for r in read_records(jsonl)}
+    # a document whose summary failed (model error, unreadable section) is tried again
+    done_ids = {r.get("doc_id") for r in read_records(jsonl) if not r.get("errors")}
     todo = [d for d in docs if d.doc_id not in done_ids]
     if on_plan:
         on_plan(len(todo))
@@ -81,10 +91,10 @@ def summarize_batch(app: App, docs: list[DocumentInfo], schema: str | dict[str, 
             new += 1
             if on_done:
                 on_done(record)
-    wanted = {d.doc_id for d in docs}
-    records = [SummaryRecord.model_validate(r) for r in read_records(jsonl) if r.get("doc_id") in wanted]
+    latest = {r.get("doc_id"): r for r in read_records(jsonl)}  # a retried document's last record counts
+    records = [SummaryRecord.model_validate(latest[d.doc_id]) for d in docs if d.doc_id in latest]
     md = out / "summaries.md"
-    md.write_text(to_markdown(records), encoding="utf-8")
+    write_text_atomic(md, to_markdown(records))
     return BatchResult(records, new, len(docs) - len(todo), jsonl, md)
 
 
