@@ -2,8 +2,8 @@
 and over; every store left behind must open and be consistent (`rag doctor --check`) and be either
 the old store or the rebuilt one, and a last uninterrupted run must finish the job.
 
-usage: python -m bench.kill_loop [--runs 12] [--reindex-runs 10] [--max-delay 60] [--corpus DIR]
-(default corpus ../shared/corpus/ncp_policies; the first commit comes ~20 s after the start here)
+usage: python -m bench.kill_loop [--runs 12] [--reindex-runs 10] [--max-delay 30] [--corpus DIR]
+(default corpus ../shared/corpus/ncp_policies)
 Uses the real embedder and the real CLI, in a temp RAG_HOME (models from ~/.rag/models).
 """
 
@@ -14,6 +14,7 @@ import json
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -27,10 +28,28 @@ def rag(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "rag.cli", *args], env=env, capture_output=True, text=True)
 
 
-def kill_after(env: dict[str, str], delay: float, *args: str) -> bool:
-    """Start `rag ARGS`, SIGKILL it after ``delay`` seconds; whether it had finished by then."""
+def generation(env: dict[str, str]) -> int:
+    db = Path(env["RAG_HOME"]) / "stores" / "default" / "chunks.sqlite"
+    if not db.exists():
+        return 0
+    try:
+        conn = sqlite3.connect(str(db), timeout=5)
+        row = conn.execute("SELECT value FROM meta WHERE key='generation'").fetchone()
+        conn.close()
+    except sqlite3.Error:
+        return 0
+    return int(row[0]) if row else 0
+
+
+def kill_after(env: dict[str, str], delay: float, *args: str, after_commit: bool = False) -> bool:
+    """Start `rag ARGS`, SIGKILL it ``delay`` seconds later (``after_commit``: seconds after its
+    first commit, so kills land among commits, not in the model's start-up); whether it had
+    finished by then."""
+    before = generation(env)
     proc = subprocess.Popen([sys.executable, "-m", "rag.cli", *args], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
+    while after_commit and proc.poll() is None and generation(env) == before:
+        time.sleep(0.2)
     time.sleep(delay)
     finished = proc.poll() is not None
     proc.send_signal(signal.SIGKILL)
@@ -86,7 +105,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=12)
     ap.add_argument("--reindex-runs", type=int, default=10)
     ap.add_argument("--corpus", default=str(ROOT.parent / "shared/corpus/ncp_policies"))
-    ap.add_argument("--max-delay", type=float, default=60.0, help="ingest kills: 8 s to this; reindex: 2x")
+    ap.add_argument("--max-delay", type=float, default=30.0,
+                    help="ingest kills: up to this after the first commit; reindex kills: 2 s to 4x this")
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
     rng = random.Random(args.seed)
@@ -97,16 +117,16 @@ def main() -> None:
            "RAG_INDEX__COMMIT_EVERY_DOCS": "10", "RAG_INDEX__COMMIT_INTERVAL_S": "0"}
     failures = 0
     for run in range(1, args.runs + 1):
-        delay = rng.uniform(min(8.0, args.max_delay), args.max_delay)
-        finished = kill_after(env, delay, "ingest", args.corpus, "--json")
+        delay = rng.uniform(0.0, args.max_delay)
+        finished = kill_after(env, delay, "ingest", args.corpus, "--json", after_commit=True)
         ok, counts = check(env)
         failures += not ok
-        print(f"run {run:2d}: killed after {delay:5.1f}s{' (had finished)' if finished else ''}: "
+        print(f"run {run:2d}: killed {delay:5.1f}s after its first commit{' (had finished)' if finished else ''}: "
               f"{'consistent' if ok else 'INCONSISTENT'} ({counts})", flush=True)
     final = rag(env, "ingest", args.corpus, "--json")
     report = json.loads(final.stdout) if final.returncode in (0, 1) and final.stdout.strip() else {}
     final_ok, final_counts = check(env)
-    reindex_failures = kill_reindex(env, args.reindex_runs, args.max_delay * 2, rng)
+    reindex_failures = kill_reindex(env, args.reindex_runs, args.max_delay * 4, rng)
     rebuilt = finish_reindex(env, args.corpus)
     print(json.dumps({"ingest_kills": args.runs, "ingest_failures": failures, "final_ingest": {
                       k: report.get(k) for k in ("added", "updated", "unchanged", "failed")},
