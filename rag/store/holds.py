@@ -46,9 +46,11 @@ class Holds:
             with contextlib.suppress(OSError):
                 os.close(fd)
 
-    def held(self) -> set[int]:
-        """Generations some reader holds now."""
-        if fcntl is None or not self.dir.is_dir():
+    def held(self) -> set[int] | None:
+        """Generations some reader holds now; None where holds cannot be known (no flock)."""
+        if fcntl is None:
+            return None
+        if not self.dir.is_dir():
             return set()
         out: set[int] = set()
         for item in self.dir.iterdir():

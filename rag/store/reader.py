@@ -55,22 +55,22 @@ class Store:
     def _read_meta(self) -> dict[str, str]:
         return dict(self.conn.execute("SELECT key, value FROM meta").fetchall())
 
-    def _pin_newest(self) -> None:
+    def _pin_newest(self) -> bool:
         """Hold the committed generation (read again once held: a writer may have moved on and
-        deleted it in between) and drop indexes loaded from an older one."""
+        deleted it in between) and drop indexes loaded from an older one; whether it moved."""
         for _ in range(100):
             meta = self._read_meta()
             gen = int(meta.get("generation", "0"))
             if gen == self.generation:
                 self.meta = meta
-                return
+                return False
             hold = self._holds.acquire(gen)
             meta = self._read_meta()
             if int(meta.get("generation", "0")) == gen:
                 self._holds.release(self._hold)
                 self._hold, self.generation, self.meta = hold, gen, meta
                 self.forget_loaded()
-                return
+                return True
             self._holds.release(hold)
         raise StoreError(f"store {self.path} changes faster than it can be read; try again")
 
@@ -82,14 +82,15 @@ class Store:
         if self.conn.in_transaction:  # nested: the outer snapshot already pins one generation
             yield
             return
+        moved = False
         for _ in range(100):
-            self._pin_newest()
+            moved = self._pin_newest() or moved
             self.conn.execute("BEGIN")
             if int(self._read_meta().get("generation", "0")) == self.generation:
                 break
             self.conn.execute("COMMIT")
         try:
-            if self._expected is not None:
+            if moved and self._expected is not None:
                 self.check_identity(self._expected)
             yield
         finally:

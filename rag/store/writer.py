@@ -16,8 +16,8 @@ import numpy as np
 from rag.bm25 import BM25Index
 from rag.durable import fsync_dir, write_atomic
 from rag.errors import StoreCorruptError, StoreError, StoreLockedError
-from rag.private import PRIVATE_DIR, PRIVATE_FILE, make_private
-from rag.store.holds import Holds, fcntl
+from rag.private import PRIVATE_DIR, PRIVATE_FILE
+from rag.store.holds import Holds
 from rag.store.reader import Store
 from rag.store.schema import SCHEMA, SCHEMA_VERSION, Manifest, connect
 from rag.store.vectors import AnnSpec, build_ann, new_vector_index, serialize
@@ -85,7 +85,6 @@ class StoreWriter:
         from filelock import FileLock, Timeout
 
         self.path.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
-        make_private(self.path)
         lock = FileLock(str(self.path / ".lock"), mode=PRIVATE_FILE)
         try:
             lock.acquire(timeout=0)
@@ -105,8 +104,7 @@ class StoreWriter:
             except sqlite3.DatabaseError as exc:
                 raise StoreCorruptError(f"chunk store {db} is damaged ({exc}); run `rag doctor --store "
                                         f"{self.path}`") from exc
-            make_private(self.path)
-            self.store = Store(self.path)
+            self.store = Store(self.path)  # also makes the store (and the new database) owner-only
             if not self.rebuild:
                 self.store.check_identity(self.manifest)
             self._remove_stale_files()
@@ -132,7 +130,8 @@ class StoreWriter:
         """Delete the files of generations no reader holds (without flock: all but the last two)."""
         store = self._open()
         holds = Holds(self.path)
-        keep_gens = {store.generation} | (holds.held() if fcntl is not None else {store.generation - 1})
+        held = holds.held()
+        keep_gens = {store.generation} | (held if held is not None else {store.generation - 1})
         keep = {f(g).name for f in (store.vector_file, store.bm25_file, store.ann_file) for g in keep_gens}
         for item in self.path.iterdir():
             if item.name.startswith(("vectors.", "bm25.", "ann.")) and item.name not in keep:
@@ -213,6 +212,8 @@ class StoreWriter:
             return meta, ann, new_bm25, vectors
 
         self._apply(body)
+        self._remove.clear()
+        self._add.clear()
         self._files.clear()
         self._forget_files.clear()
 
@@ -273,8 +274,6 @@ class StoreWriter:
         store.replace_vectors(vectors)
         store.adopt(new_gen, meta, ann, bm25)
         self.rebuild_ann = False
-        self._remove.clear()
-        self._add.clear()
         self._remove_stale_files()
 
     def _write_rows(self, conn: sqlite3.Connection) -> tuple[set[int], list[tuple[int, list[str]]]]:
