@@ -13,8 +13,8 @@ from rag import claims
 from rag.errors import QuestionError
 from rag.figures import Figure, figures_in
 from rag.normalize import compact, has_cjk, to_simplified
-from rag.prompting import PromptPassage, build_qa_prompt, focus, passage_heading, prompt, refusal_text
-from rag.quotes import Quote, best_quotes
+from rag.prompting import build_qa_prompt, prompt, prompt_passages, refusal_text, strip_echoes
+from rag.quotes import Quote, best_quotes, sentence_score
 from rag.retrieve import Retriever
 from rag.settings import Settings
 from rag.types import ChunkRecord, Filters, Hit, QuestionTerms
@@ -50,6 +50,7 @@ class AnswerResult:
     model: str = ""
     relevance: float | None = None  # see answer_relevance; None when refused before generation
     evidence: list[Quote] = field(default_factory=list)  # the passages' best sentences, shown first
+    prefix: str = ""  # the prompt's fixed prefix: "disk" (prefix cache), "memory", "read" or "" (none)
 
     def cited_chunks(self) -> list[tuple[int, ChunkRecord]]:
         """(citation number, passage) of every passage the answer cites."""
@@ -74,7 +75,7 @@ class AnswerResult:
             "relevance": None if self.relevance is None else round(self.relevance, 3),
             "evidence": [q.as_dict() for q in self.evidence],
             "warnings": self.warnings, "timings": {k: round(v, 3) for k, v in self.timings.items()},
-            "model": self.model,
+            "model": self.model, "prefix": self.prefix,
         }
 
 
@@ -194,11 +195,8 @@ def answer_question(question: str, retriever: Retriever, llm: LLM, settings: Set
 
     gen = settings.generation
     budget = llm.n_ctx - gen.max_tokens - 32
-    headings = [passage_heading(h.chunk.title, h.chunk.doc_number, h.chunk.section, h.chunk.source)
-                if gen.passage_heading else h.chunk.section for h in hits]
-    passages = [PromptPassage(i, h.chunk.source, headings[i - 1], focus(h.chunk.text, question, gen.passage_chars))
-                for i, h in enumerate(hits, 1)]
-    built = build_qa_prompt(question, passages, llm.count_tokens, budget)
+    built = build_qa_prompt(question, prompt_passages(hits, sentence_score(terms, question), gen), llm.count_tokens,
+                            budget)
     if built.dropped or built.trimmed:
         warnings.append(f"context budget: {built.dropped} passage(s) dropped, {built.trimmed} trimmed")
 
@@ -215,6 +213,7 @@ def answer_question(question: str, retriever: Retriever, llm: LLM, settings: Set
         return "".join(pieces)
 
     draft = generate(built.messages)
+    prefix = llm.last_prefix
     if latin_ratio(draft) > 0.5:
         warnings.append("the model drifted into English; regenerated in Chinese")
         if on_token:
@@ -222,7 +221,7 @@ def answer_question(question: str, retriever: Retriever, llm: LLM, settings: Set
         retry = [*built.messages, {"role": "assistant", "content": draft},
                  {"role": "user", "content": prompt("regenerate_chinese")}]
         draft = generate(retry)
-    draft_simplified = to_simplified(draft)
+    draft_simplified = to_simplified(strip_echoes(draft, built.passages))
 
     # Claims are checked against the document's own words of each passage shown, never the labels.
     evidence = [evidence_of(hits[p.n - 1].chunk) for p in built.passages]
@@ -243,4 +242,4 @@ def answer_question(question: str, retriever: Retriever, llm: LLM, settings: Set
         cited = []
     timings["total"] = time.perf_counter() - t_start
     return AnswerResult(question, answer, refused, hits, cited, verification, warnings, timings,
-                        draft, llm.name, relevance, quotes)
+                        draft, llm.name, relevance, quotes, prefix)

@@ -47,7 +47,8 @@ class App:
             path = self.model_path(s.models.embed, "embed")
             enc = SentenceTransformerEncoder(path, s.embed.batch_size, s.embed.max_seq_length,
                                              s.embed.query_prefix, s.embed.passage_prefix,
-                                             s.generation.threads, s.embed.precision)
+                                             s.generation.threads, s.embed.precision,
+                                             s.home / "cache" / "embed" if s.embed.numpy_queries else None)
             entry = find_entry(self.catalog, s.models.embed)
             if entry is not None and entry.sha256:
                 enc.model_id = f"{entry.name}@{entry.sha256[:12]}"
@@ -140,4 +141,5 @@ def make_llm(settings: Settings, which: str | None, resolve: Callable[[str], Pat
     path = resolve(name)
     from rag.llm import LlamaCppLLM
 
-    return LlamaCppLLM(path, gen.n_ctx, gen.threads, gen.seed, gen.prompt_lookup)
+    return LlamaCppLLM(path, gen.n_ctx, gen.threads, gen.seed, gen.prompt_lookup,
+                       s.home / "cache" / "kv" if gen.prefix_cache else None)

@@ -38,7 +38,9 @@ class SentenceTransformerEncoder(Encoder):
 
     def __init__(self, path: Path, batch_size: int = 64, max_seq_length: int = 512,
                  query_prefix: str | None = None, passage_prefix: str | None = None,
-                 threads: int = 0, precision: str = "auto") -> None:
+                 threads: int = 0, precision: str = "auto", query_cache: Path | None = None) -> None:
+        """``query_cache``: where a BERT folder's weights are kept as NumPy arrays, so that questions
+        are encoded without loading sentence-transformers (see :mod:`rag.bert_numpy`); None: never."""
         self.path = path
         self.batch_size = batch_size
         self.max_seq_length = max_seq_length
@@ -50,6 +52,13 @@ class SentenceTransformerEncoder(Encoder):
         self.model_id = f"{path.name}@{_folder_fingerprint(path)}"
         self._model: Any = None
         self._dim = declared_dim(path)
+        self.query_cache = query_cache
+        self._numpy: Any = None  # NumpyBert, False when the folder is not one it can read
+
+    @property
+    def loaded(self) -> bool:
+        """Whether sentence-transformers (and torch) have been loaded for this model."""
+        return self._model is not None
 
     @property
     def dim(self) -> int:  # type: ignore[override]
@@ -94,7 +103,14 @@ class SentenceTransformerEncoder(Encoder):
         return self._encode([self.passage_prefix + t for t in texts])
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
-        return self._encode([self.query_prefix + t for t in texts])
+        texts = [self.query_prefix + t for t in texts]
+        if self._numpy is None and self.query_cache is not None:
+            from rag.bert_numpy import NumpyBert
+
+            self._numpy = NumpyBert.load(self.path, self.query_cache, self.max_seq_length) or False
+        if self._numpy and texts:
+            return np.asarray(self._numpy.encode(texts), dtype=np.float32)
+        return self._encode(texts)
 
 
 def cpu_has_bf16() -> bool:

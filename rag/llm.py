@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import LLMError
+from rag.kvcache import MIN_PREFIX_TOKENS, PrefixCache, common_prefix
 from rag.offline import force_offline
 
 Message = dict[str, str]
@@ -20,6 +21,7 @@ class LLM(ABC):
 
     name: str
     n_ctx: int
+    last_prefix: str = ""  # how the last prompt's fixed prefix was had: "memory", "disk", "read" or ""
 
     @abstractmethod
     def stream(self, messages: list[Message], max_tokens: int, temperature: float = 0.0,
@@ -35,14 +37,18 @@ class LLM(ABC):
 
 class LlamaCppLLM(LLM):
     def __init__(self, path: Path, n_ctx: int = 4096, threads: int = 0, seed: int = 0,
-                 prompt_lookup: int = 0) -> None:
+                 prompt_lookup: int = 0, prefix_cache: Path | None = None) -> None:
+        """``prefix_cache``: a folder where the state after a prompt's fixed prefix is kept
+        (see :mod:`rag.kvcache`); None reads the prefix in every new process."""
         self.path = path
         self.name = path.name
         self.n_ctx = n_ctx
         self.threads = threads or os.cpu_count() or 1
         self.seed = seed
         self.prompt_lookup = prompt_lookup
+        self.prefix_cache = PrefixCache(prefix_cache, path, n_ctx) if prefix_cache is not None else None
         self._llama: Any = None
+        self._formatter: Any = None
 
     @property
     def llama(self) -> Any:
@@ -75,12 +81,43 @@ class LlamaCppLLM(LLM):
         kwargs: dict[str, Any] = {}
         if json_schema is not None:
             kwargs["response_format"] = {"type": "json_object", "schema": json_schema}
+        self._prime(messages)
         for part in self.llama.create_chat_completion(messages=messages, max_tokens=max_tokens,
                                                       temperature=temperature, stream=True, **kwargs):
             delta = part["choices"][0].get("delta", {})
             text = delta.get("content")
             if text:
                 yield text
+
+
+    def prompt_tokens(self, messages: list[Message]) -> list[int]:
+        """The tokens llama-cpp-python's chat handler reads for ``messages`` (the GGUF's template)."""
+        if self._formatter is None:
+            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+            llama = self.llama
+
+            def text(token: int) -> str:
+                return llama.detokenize([token], special=True).decode("utf-8", "replace") if token != -1 else ""
+
+            self._formatter = Jinja2ChatFormatter(template=llama.metadata["tokenizer.chat_template"],
+                                                  eos_token=text(llama.token_eos()),
+                                                  bos_token=text(llama.token_bos()))
+        result = self._formatter(messages=messages)
+        return list(self.llama.tokenize(result.prompt.encode("utf-8"), add_bos=not result.added_special,
+                                        special=True))
+
+    def _prime(self, messages: list[Message]) -> None:
+        """Have the fixed prefix of ``messages`` in the KV cache before the chat handler runs: it
+        then reads only the rest (llama-cpp-python reuses a matching prefix of its last prompt)."""
+        self.last_prefix = ""
+        if self.prefix_cache is None or len(messages) < 2 or "tokenizer.chat_template" not in self.llama.metadata:
+            return
+        tokens = self.prompt_tokens(messages)
+        blank = self.prompt_tokens([*messages[:-1], {**messages[-1], "content": ""}])
+        n = common_prefix(tokens, blank)
+        if MIN_PREFIX_TOKENS <= n < len(tokens):
+            self.last_prefix = self.prefix_cache.prime(self.llama, tokens[:n])
 
 
 def _check_gguf(path: Path) -> None:

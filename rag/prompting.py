@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.resources import prompt_file
+from rag.settings import GenerationSettings
+from rag.types import Hit
 
 
 @functools.cache
@@ -49,38 +51,113 @@ def passage_heading(title: str, doc_number: str | None, section: str, source: st
     return " > ".join(p for p in (head, section) if p)
 
 
+def prompt_passages(hits: list[Hit], score: Callable[[str], float], gen: GenerationSettings) -> list[PromptPassage]:
+    """The passages as the prompt shows them, numbered from 1: each cut to the sentences ``score``
+    ranks highest (``gen.context_chars`` for all), headed by its section and, once per document (or on
+    every passage, per ``gen.passage_heading``), by the document's title and 文号."""
+    seen: set[str] = set()
+    texts = focus([h.chunk.text for h in hits], score, gen.context_chars)
+    out = []
+    for i, (h, text) in enumerate(zip(hits, texts, strict=True), 1):
+        c = h.chunk
+        heading = c.section
+        if gen.passage_heading == "passage" or (gen.passage_heading == "document" and c.doc_id not in seen):
+            heading = passage_heading(c.title, c.doc_number, c.section, c.source)
+        seen.add(c.doc_id)
+        out.append(PromptPassage(i, c.source, heading, text))
+    return out
+
+
+def strip_echoes(draft: str, passages: list[PromptPassage]) -> str:
+    """The draft without passage headings the model copied into it ("《…》（深龙工〔2020〕8号） > 三、… >"):
+    a heading is the prompt's label, not a claim, and reads as noise in an answer."""
+    for p in sorted(passages, key=lambda p: -len(p.section)):
+        if " > " in p.section:
+            draft = re.sub(re.escape(p.section) + r"\s*(?:>\s*)?", "", draft)
+    return _ECHO_RE.sub("", draft)
+
+
+_ECHO_RE = re.compile(r"《[^》\n]{2,}》(?:（[^）\n]*）)?\s*>\s*(?:[^>\n。，]{1,40}\s*>\s*)*")
 HEADING_TITLE_CHARS = 40
 _COVER_NOTE_RE = re.compile(r"^关于(?:印发|转发|下发)《(.+)》的通知$")
 _SENTENCE_RE = re.compile(r"[^。！？；!?;\n]*(?:[。！？；!?;]+[”’」』）)]*|\n|$)")
 
 
-def focus(text: str, question: str, max_chars: int) -> str:
-    """The sentences of a passage that share most with the question, in their order, within
-    ``max_chars``: small models answer better, and faster, from less text. Gaps are marked "…"."""
-    if max_chars <= 0 or len(text) <= max_chars:
-        return text
+def overlap_score(reference: str) -> Callable[[str], float]:
+    """Scores a sentence by the character pairs it shares with ``reference`` (an answer, say)."""
     from rag.normalize import compact
 
-    q = compact(question)
-    grams = {q[i:i + 2] for i in range(len(q) - 1)}
-    sentences = [s for s in _SENTENCE_RE.findall(text) if s.strip()]
-    scores = [sum(1 for g in grams if g in compact(s)) for s in sentences]
-    keep: set[int] = set()
-    size = 0
-    for i in sorted(range(len(sentences)), key=lambda i: -scores[i]):
-        if keep and (scores[i] == 0 or size + len(sentences[i]) > max_chars):
+    ref = compact(reference)
+    grams = {ref[i:i + 2] for i in range(len(ref) - 1)}
+
+    def score(text: str) -> float:
+        t = compact(text)
+        return float(sum(1 for g in grams if g in t))
+
+    return score
+
+
+MAX_PIECE_CHARS = 120
+
+
+def _pieces(text: str) -> list[str]:
+    """A text's sentences, a long one cut after commas into runs of at most MAX_PIECE_CHARS (so one
+    long sentence cannot take a passage's whole share); joined in order they give the text back."""
+    out: list[str] = []
+    for sentence in _SENTENCE_RE.findall(text):
+        if not sentence.strip():
             continue
-        keep.add(i)
-        size += len(sentences[i])
-    out, last = [], -1
-    for i in sorted(keep):
-        if i != last + 1:
-            out.append("…")
-        out.append(sentences[i].strip())
-        last = i
-    if last != len(sentences) - 1:
-        out.append("…")
-    return "".join(out)
+        while len(sentence) > MAX_PIECE_CHARS:
+            cut = max(sentence.rfind(c, 0, MAX_PIECE_CHARS) for c in "，,、")
+            if cut <= 0:
+                break
+            out.append(sentence[:cut + 1])
+            sentence = sentence[cut + 1:]
+        out.append(sentence)
+    return out
+
+
+def focus(texts: list[str], score: Callable[[str], float], max_chars: int, neighbours: int = 1) -> list[str]:
+    """Each text cut to the sentences ``score`` ranks highest, within ``max_chars`` for all of them
+    together: small models answer better, and faster, from less text. Every text keeps its best
+    sentence; then the best sentences of any text, each with the ``neighbours`` after it (a figure's
+    clause often goes on in the next sentence), while the budget lasts; an earlier text wins a tie.
+    Kept sentences stay in their order, gaps marked "…". ``max_chars`` 0 keeps the texts whole."""
+    if max_chars <= 0 or sum(len(t) for t in texts) <= max_chars:
+        return list(texts)
+    sentences = [_pieces(t) for t in texts]
+    ranked = sorted(((score(s) * (1 - 0.1 * p), -p, -i) for p, ss in enumerate(sentences) for i, s in enumerate(ss)),
+                    reverse=True)
+    keep: list[set[int]] = [set() for _ in texts]
+    size = 0
+
+    def take(p: int, i: int, force: bool = False, context: int = neighbours) -> None:
+        nonlocal size
+        for j in range(i, min(i + 1 + context, len(sentences[p]))):
+            if j not in keep[p] and (force or size + len(sentences[p][j]) <= max_chars):
+                keep[p].add(j)
+                size += len(sentences[p][j])
+            force = False
+
+    for value, neg_p, neg_i in ranked:  # each text's best sentence (its first, if none scores)
+        if not keep[-neg_p]:
+            take(-neg_p, -neg_i, force=True, context=neighbours if value > 0 else 0)
+    for value, neg_p, neg_i in ranked:
+        if value <= 0:
+            break
+        take(-neg_p, -neg_i)
+    out = []
+    for p, ss in enumerate(sentences):
+        parts, last = [], -1
+        for i in sorted(keep[p]):
+            if i != last + 1:
+                parts.append("…")
+            parts.append(ss[i] if i == last + 1 else ss[i].strip())
+            last = i
+        if last != len(ss) - 1:
+            parts.append("…")
+        out.append("".join(parts) if ss else texts[p])
+    return out
 
 
 @dataclass

@@ -5,6 +5,7 @@ often is the answer; it is always the document's original wording, never the mod
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rag.figures import figures_in
@@ -54,15 +55,25 @@ def _pieces(text: str) -> list[list[str]]:
     return out
 
 
+def sentence_score(terms: QuestionTerms, question: str) -> Callable[[str], float]:
+    """How much of the question a sentence holds: its share of the question's weighted terms, and
+    a little more for a figure when the question asks for one."""
+    wants_figure = bool(_ASKS_FIGURE_RE.search(question))
+
+    def score(text: str) -> float:
+        return terms.coverage(compact(text)) + (0.05 if wants_figure and figures_in(text) else 0.0)
+
+    return score
+
+
 def best_quotes(terms: QuestionTerms, hits: list[Hit], question: str, limit: int = 3) -> list[Quote]:
     """Up to ``limit`` sentences of the passages, the question's weighted terms they hold first (a
     sentence with a figure wins a tie when the question asks for one)."""
-    wants_figure = bool(_ASKS_FIGURE_RE.search(question))
+    rate = sentence_score(terms, question)
     scored: list[Quote] = []
     for n, hit in enumerate(hits, 1):
         for candidates in _pieces(hit.chunk.text):
-            score, text = max(((terms.coverage(compact(t)) + (0.05 if wants_figure and figures_in(t) else 0.0), t)
-                               for t in candidates), key=lambda st: st[0])
+            score, text = max(((rate(t), t) for t in candidates), key=lambda st: st[0])
             if score > 0.2:
                 scored.append(Quote(n, hit.chunk.source, hit.chunk.section, text, score))
     scored.sort(key=lambda q: (-q.score, q.n))

@@ -45,6 +45,7 @@ def print_hits(console: Console, hits: list[Hit], terms: list[str]) -> None:
 
 
 DRAFT_LABEL = "草稿（核对中，尚未核实）："
+SEARCHING = "检索资料…"
 READING = "阅读资料，生成中…"
 
 
@@ -61,7 +62,14 @@ class DraftView:
         self.shown: list[str] = []  # what is on screen below the evidence, to erase
         self.drafting = False
 
+    def status(self, line: str) -> None:
+        self.out.write(f"\r\x1b[K\x1b[2m{line}\x1b[0m")
+        self.out.flush()
+        self.shown = [line]
+
     def evidence(self, quotes: list[Quote]) -> None:
+        self.out.write("\r\x1b[K")  # the search status gives way to the evidence
+        self.shown = []
         if quotes:
             self.console.print("资料摘句（原文）：", style="dim", highlight=False)
             for q in quotes:
@@ -69,9 +77,7 @@ class DraftView:
                 line.append(_figures_bold(q.text))
                 line.append(f"  — {q.source}{' · ' + q.section if q.section else ''}", style="dim")
                 self.console.print(line)
-        self.out.write(f"\x1b[2m{READING}\x1b[0m")
-        self.out.flush()
-        self.shown = [READING]
+        self.status(READING)
 
     def token(self, piece: str) -> None:
         if not self.drafting:
@@ -109,6 +115,7 @@ def draft_view(console: Console) -> Iterator[DraftView | None]:
         yield None
         return
     view = DraftView(console)
+    view.status(SEARCHING)
     try:
         yield view
     finally:
@@ -152,11 +159,11 @@ def _sources_table(console: Console, result: AnswerResult, numbers: list[int]) -
     table.add_column("source")
     table.add_column("section", overflow="fold")
     table.add_column("passage", overflow="fold")
-    from rag.prompting import focus
+    from rag.prompting import focus, overlap_score
 
     for n in numbers:
         if 1 <= n <= len(result.hits):
             c = result.hits[n - 1].chunk
-            snippet = focus(c.text, result.answer if not result.refused else result.question, 160)
+            snippet = focus([c.text], overlap_score(result.answer if not result.refused else result.question), 160)[0]
             table.add_row(str(n), c.source, c.section or "-", snippet)
     console.print(table)

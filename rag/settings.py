@@ -14,7 +14,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from rag.errors import SettingsError
 
@@ -43,6 +43,8 @@ class EmbedSettings(_Section):
     max_seq_length: int = Field(512, ge=16, le=8192)
     query_prefix: str | None = Field(None, description="overrides the model's own query prefix")
     passage_prefix: str | None = None
+    numpy_queries: bool = Field(True, description="encode questions with a NumPy copy of a BERT model "
+                                "(no sentence-transformers import: evidence in well under a second)")
     precision: Literal["auto", "fp32", "bf16"] = Field(
         "auto", description="auto: bf16 where the CPU has native bf16 math (2x faster, same vectors to 1e-5)")
 
@@ -81,11 +83,20 @@ class GenerationSettings(_Section):
     max_tokens: int = Field(384, ge=16, le=8192)
     temperature: float = Field(0.0, ge=0.0, le=2.0)
     seed: int = 0
-    passage_chars: int = Field(0, ge=0, le=4000, description="per passage, the most relevant sentences "
-                               "up to this many characters go into the prompt; 0 = whole passages")
+    context_chars: int = Field(1000, ge=0, le=20000, description="passage text in the prompt, all passages "
+                               "together: each keeps its best sentences, the rest go to the most relevant; 0 = whole passages")
     prompt_lookup: int = Field(0, ge=0, le=32, description="prompt-lookup decoding draft tokens; 0 = off")
-    passage_heading: bool = Field(True, description="head each passage with its document's title and 文号 "
-                                  "(~30 more prompt tokens per passage)")
+    prefix_cache: bool = Field(True, description="keep the model's state after the fixed system prompt and "
+                               "example in $RAG_HOME/cache/kv, so a new process need not read them again")
+    passage_heading: Literal["document", "passage", "off"] = Field(
+        "document", description="head passages with their document's title and 文号: document = on the first "
+        "passage of each document (the others show their section), passage = on every passage")
+
+    @field_validator("passage_heading", mode="before")
+    @classmethod
+    def _heading_from_bool(cls, value: object) -> object:
+        # `passage_heading = true` in older config files meant a heading on every passage
+        return {True: "passage", False: "off"}.get(value, value) if isinstance(value, bool) else value
 
 
 class IngestSettings(_Section):

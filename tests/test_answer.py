@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from rag.answer import QuestionError, answer_question, clean_question
@@ -102,14 +104,17 @@ def test_prompt_budget_drops_and_trims_passages() -> None:
     assert [p.n for p in built.passages] == list(range(1, len(built.passages) + 1))
 
 
-def test_focus_keeps_relevant_sentences_in_order() -> None:
-    from rag.prompting import focus
+def test_focus_shares_one_budget_and_keeps_every_passage_s_best_sentence() -> None:
+    from rag.prompting import focus, overlap_score
 
-    text = "第一句讲天气很好。全年完成2346宗劳资纠纷调处工作。第三句讲别的事情很长很长很长。为职工争取经济利益1.8亿元。"
-    out = focus(text, "全年完成了多少宗劳资纠纷调处工作？", 30)
-    assert "全年完成2346宗劳资纠纷调处工作。" in out
-    assert "第一句" not in out and out.startswith("…")
-    assert focus(text, "任何问题", 0) == text
+    texts = ["第一句讲天气很好。全年完成2346宗劳资纠纷调处工作。为职工争取经济利益1.8亿元。第四句讲别的事情很长很长很长。",
+             "另一段的开头无关。培训职工3600人次。"]
+    score = overlap_score("全年完成了多少宗劳资纠纷调处工作？")
+    # the best sentence with the one after it, then the second text's best (its first: none scores)
+    assert focus(texts, score, 45) == ["…全年完成2346宗劳资纠纷调处工作。为职工争取经济利益1.8亿元。…", "另一段的开头无关。…"]
+    assert focus(texts, score, 45, neighbours=0) == ["…全年完成2346宗劳资纠纷调处工作。…", "另一段的开头无关。…"]
+    assert focus(texts, score, 0) == texts
+    assert focus(texts, score, 1000) == texts
 
 
 def test_evidence_comes_first_and_is_the_passages_own_sentence(seeded_app: App) -> None:
@@ -130,3 +135,27 @@ def test_evidence_comes_first_and_is_the_passages_own_sentence(seeded_app: App) 
     assert best.text in r.hits[best.n - 1].chunk.text and "2346" in best.text
     assert r.as_dict()["evidence"][0]["n"] == best.n
     assert r.timings["evidence"] < r.timings["total"]
+
+
+def test_titles_head_the_first_passage_of_each_document_and_echoed_headings_are_removed(seeded_app: App) -> None:
+    def echo_heading(messages: list[dict[str, str]]) -> str:
+        label = next(line for line in messages[-1]["content"].splitlines() if line.startswith("[1] "))
+        return f"{label[4:]} > 全年完成2346宗劳资纠纷调处工作[1]。"
+
+    llm = FakeLLM(echo_heading)
+    r = answer_question("2019年龙岗区总工会全年完成了多少宗劳资纠纷调处工作？", seeded_app.retriever, llm,
+                        seeded_app.settings)
+    assert r.answer == "全年完成2346宗劳资纠纷调处工作[1]。"
+    assert r.verification is not None and [s.status for s in r.verification.sentences if s.text.strip()] == ["verified"]
+    labels = [line for line in llm.sent[0][-1]["content"].splitlines() if re.match(r"\[\d+\] ", line)]
+    titled = [int(line[1:line.index("]")]) for line in labels if "《" in line]
+    first_of_doc = sorted({h.chunk.doc_id: n for n, h in reversed(list(enumerate(r.hits, 1)))}.values())
+    assert titled == first_of_doc and len(r.hits) > len(first_of_doc)
+
+
+def test_passage_heading_settings_keep_their_old_meaning() -> None:
+    from rag.settings import GenerationSettings
+
+    assert GenerationSettings().passage_heading == "document"
+    assert GenerationSettings(passage_heading=True).passage_heading == "passage"  # the old `true`
+    assert GenerationSettings(passage_heading=False).passage_heading == "off"

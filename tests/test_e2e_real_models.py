@@ -82,6 +82,35 @@ def test_cited_answer_from_real_small_model(real_env: dict[str, str]) -> None:
             assert right == total, s
 
 
+def test_question_vectors_in_numpy_match_the_packaged_embedder(tmp_path: Path) -> None:
+    from rag.bert_numpy import NumpyBert
+    from rag.encoders import SentenceTransformerEncoder
+    from tests.conftest import ROOT, m3e_folder
+
+    folder = m3e_folder()
+    questions = [json.loads(line)["question"] for line in (ROOT / "eval" / "dev.jsonl").read_text().splitlines()]
+    ours = NumpyBert.load(folder, tmp_path / "cache")
+    assert ours is not None
+    ref = SentenceTransformerEncoder(folder, precision="fp32").encode_queries(questions)
+    cos = (ours.encode(questions) * ref).sum(axis=1)
+    assert cos.min() > 0.99999, cos.min()
+
+
+def test_prefix_state_read_once_then_loaded_by_the_next_process(real_env: dict[str, str]) -> None:
+    import shutil
+
+    kv = Path(real_env["RAG_HOME"]) / "cache" / "kv"
+    shutil.rmtree(kv, ignore_errors=True)
+    question = "2019年龙岗区签订了多少份集体合同？"
+    first = json.loads(rag(real_env, "ask", question, "--json").stdout)
+    second = json.loads(rag(real_env, "ask", question, "--json").stdout)
+    assert (first["prefix"], second["prefix"]) == ("read", "disk")
+    assert (second["answer"], second["verification"]) == (first["answer"], first["verification"])  # same state
+    assert len(list(kv.glob("*.kv"))) == 1
+    off = json.loads(rag(dict(real_env, RAG_GENERATION__PREFIX_CACHE="false"), "ask", question, "--json").stdout)
+    assert off["prefix"] == ""
+
+
 def test_refusal_for_unanswerable_with_real_model(real_env: dict[str, str]) -> None:
     proc = rag(real_env, "ask", "罗湖区总工会2022年的工会经费预算是多少？", "--json")
     assert proc.returncode == 0, proc.stderr
