@@ -92,21 +92,22 @@ def build(out: Path) -> None:
 
 
 def score(work: Path) -> None:
-    def records(run: str) -> list[dict[str, object]]:
-        path = work / run / "items.jsonl"
-        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    from rag.evaluate import read_run
+    from rag.types import EvalRecord
+
+    def records(run: str) -> list[EvalRecord]:
+        return read_run(work / run / "items.jsonl")
 
     negative = records("run_without")
-    refused = sum(1 for r in negative if r.get("refused"))
+    refused = sum(1 for r in negative if r.refused)
     print(f"negative: {refused}/{len(negative)} refused = {refused / max(len(negative), 1):.3f}")
     full_path = work / "run_full" / "items.jsonl"
     if full_path.exists():
         from rag.metrics import contains_all
 
         full = records("run_full")
-        false_refusals = sum(1 for r in full if r.get("refused"))
-        correct = sum(1 for r in full if not r.get("refused")
-                      and contains_all(str(r.get("answer", "")), list(r.get("must_include") or [])))  # type: ignore[call-overload]
+        false_refusals = sum(1 for r in full if r.refused)
+        correct = sum(1 for r in full if not r.refused and contains_all(r.answer, r.must_include))
         n = max(len(full), 1)
         print(f"answerable: {false_refusals}/{len(full)} false refusals = {false_refusals / n:.3f}; "
               f"accuracy {correct}/{len(full)} = {correct / n:.3f}")

@@ -168,7 +168,8 @@ def bench_latency(n_articles: int, queries: int, reuse: str = "") -> None:
         retriever = app.retriever
         retriever.search(qs[0], k=5)  # load indexes and the query model
         rss_loaded = rss_mb()
-        lat, stages = [], {"embed_query": [], "dense": [], "bm25": [], "fuse": []}
+        lat: list[float] = []
+        stages: dict[str, list[float]] = {"embed_query": [], "dense": [], "bm25": [], "fuse": []}
         for q in qs:
             t = time.perf_counter()
             r = retriever.search(q, k=5)

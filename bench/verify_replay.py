@@ -49,18 +49,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default=None, help="the run's model, for its tokenizer (prompt budget)")
     args = parser.parse_args(argv)
     from rag.app import App
-    from rag.evaluate import compute_metrics, run_items
-    from rag.jsonl import read_records
+    from rag.evaluate import compute_metrics, read_run, run_items
     from rag.settings import load_settings
+    from rag.types import EvalItem
 
-    old = list(read_records(args.run / "items.jsonl"))
+    old = read_run(args.run / "items.jsonl")
     app = App(load_settings(overrides={"store": str(args.store)}))
     real = app.use_llm(args.model)  # only its tokenizer: the prompt is cut to the same budget as in the run
-    replay = Replay({r["question"]: r["draft"] for r in old if r.get("draft")}, real.count_tokens)
+    replay = Replay({r.question: r.draft for r in old if r.draft}, real.count_tokens)
     replay.n_ctx = real.n_ctx
     app.use_llm(replay)
-    items = [{"id": r["id"], "type": r["type"], "question": r["question"], "answer": r.get("gold_answer", ""),
-              "must_include": r.get("must_include", []), "sources": r.get("sources", [])} for r in old]
+    items = [EvalItem(id=r.id, type=r.type, question=r.question, answer=r.gold_answer, must_include=r.must_include,
+                      sources=r.sources) for r in old]
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "items.jsonl").unlink(missing_ok=True)
     new = list(run_items(app, items, "answer", args.out, set()))

@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 from rag import claims
 from rag.errors import QuestionError
-from rag.figures import Figure, figures_in
+from rag.figures import figures_in
 from rag.normalize import compact, has_cjk, to_simplified
 from rag.prompting import build_qa_prompt, prompt, prompt_passages, refusal_text, strip_echoes
 from rag.quotes import Quote, best_quotes, sentence_score
 from rag.retrieve import Retriever
 from rag.settings import Settings
-from rag.types import ChunkRecord, Filters, Hit, QuestionTerms
+from rag.types import ChunkRecord, Figure, Filters, Hit, QuestionTerms
 from rag.verify import Evidence, Verification, latin_ratio, verify_answer
 
 if TYPE_CHECKING:

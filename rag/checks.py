@@ -10,8 +10,9 @@ import re
 from dataclasses import dataclass, field
 
 from rag import claims
-from rag.figures import Figure, figures_in
+from rag.figures import figures_in
 from rag.normalize import compact
+from rag.types import Figure
 
 SUPPORT_THRESHOLD = 0.5
 SUBJECT_CHARS = 8  # a sentence names its subject within its first characters

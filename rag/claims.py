@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import re
 
-from rag.figures import Figure
+from rag.types import Figure
 
 _CJK = "\u4e00-\u9fff"
 # Place and organisation names: a two-character proper name before a suffix. Only the proper name is

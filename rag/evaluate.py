@@ -15,28 +15,31 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from pydantic import ValidationError
+
 from rag import metrics as m
 from rag.durable import write_text_atomic
 from rag.errors import EvalRunError, EvalSetError
 from rag.jsonl import append_record, drop_torn_tail, read_records
 from rag.normalize import compact
+from rag.types import CitedPassage, EvalItem, EvalRecord, Hit, RetrievedRef, SentenceCheck
 
 if TYPE_CHECKING:
     from rag.app import App
 
 EvalMode = Literal["retrieval", "answer", "summary"]
 RETRIEVAL_DEPTH = 10
-BASELINES = ("bm25", "dense")
+BASELINES: tuple[Literal["bm25"], Literal["dense"]] = ("bm25", "dense")
 _QA_FIELDS = ("id", "question")
 _SUMMARY_FIELDS = ("id", "text", "summary")
 
 
-def load_set(path: Path, mode: EvalMode) -> list[dict[str, Any]]:
+def load_set(path: Path, mode: EvalMode) -> list[EvalItem]:
     """Read and check an eval set; errors name the file and line."""
     if not path.is_file():
         raise EvalSetError(f"{path}: no such eval set")
     required = _SUMMARY_FIELDS if mode == "summary" else _QA_FIELDS
-    items: list[dict[str, Any]] = []
+    items: list[EvalItem] = []
     seen: set[str] = set()
     with path.open(encoding="utf-8-sig") as fh:
         for lineno, line in enumerate(fh, 1):
@@ -60,9 +63,10 @@ def load_set(path: Path, mode: EvalMode) -> list[dict[str, Any]]:
                 value = item.setdefault(key, [])
                 if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                     raise EvalSetError(f"{path}:{lineno}: field {key} must be a list of strings")
-            item.setdefault("type", "unknown")
-            item.setdefault("answer", "")
-            items.append(item)
+            for key in ("type", "answer", "title"):
+                if not isinstance(item.get(key, ""), str):
+                    raise EvalSetError(f"{path}:{lineno}: field {key} must be a string")
+            items.append(EvalItem.model_validate(item))
     if not items:
         raise EvalSetError(f"{path}: the eval set is empty")
     return items
@@ -70,47 +74,39 @@ def load_set(path: Path, mode: EvalMode) -> list[dict[str, Any]]:
 
 # --- running --------------------------------------------------------------------------------------
 
-def _sources(hits: list[Any]) -> list[str]:
+def _sources(hits: list[Hit]) -> list[str]:
     return [h.chunk.source for h in hits]
 
 
-def retrieval_record(app: App, item: dict[str, Any], baselines: bool) -> dict[str, Any]:
-    result = app.retriever.search(item["question"], k=RETRIEVAL_DEPTH)
-    record = {
-        "retrieved": [{"rank": h.rank, "source": h.chunk.source, "doc_id": h.chunk.doc_id,
-                       "chunk_id": h.chunk.id, "score": round(h.score, 6)} for h in result.hits],
-        "timings": {f"retrieve.{k}": v for k, v in result.timings.items()},
-    }
+def add_retrieval(app: App, item: EvalItem, record: EvalRecord, baselines: bool) -> None:
+    result = app.retriever.search(item.question, k=RETRIEVAL_DEPTH)
+    record.retrieved = [RetrievedRef(rank=h.rank, source=h.chunk.source, doc_id=h.chunk.doc_id, chunk_id=h.chunk.id,
+                                     score=round(h.score, 6)) for h in result.hits]
+    record.timings.update({f"retrieve.{k}": v for k, v in result.timings.items()})
     if baselines:
-        record["baselines"] = {mode: _sources(app.retriever.search(item["question"], k=RETRIEVAL_DEPTH,
-                                                                   mode=mode).hits)  # type: ignore[arg-type]
-                               for mode in BASELINES}
-    return record
+        record.baselines = {mode: _sources(app.retriever.search(item.question, k=RETRIEVAL_DEPTH, mode=mode).hits)
+                            for mode in BASELINES}
 
 
-def answer_record(app: App, item: dict[str, Any]) -> dict[str, Any]:
+def add_answer(app: App, item: EvalItem, record: EvalRecord) -> None:
     from rag.answer import answer_question
 
-    r = answer_question(item["question"], app.retriever, app.llm, app.settings)
-    return {
-        "answer": r.answer, "refused": r.refused, "model": r.model,
-        "citations": [{"n": c["n"], "source": c["source"], "section": c["section"], "text": c["text"]}
-                      for c in r.citations()],
-        "verification": r.verification.outcome if r.verification else None,
-        "checks": [{"status": s.status, "reasons": s.reasons, "text": s.text}
-                   for s in (r.verification.sentences if r.verification else []) if s.text.strip()],
-        "relevance": r.relevance, "warnings": r.warnings, "draft": r.draft,
-        "answer_timings": r.timings,
-    }
+    r = answer_question(item.question, app.retriever, app.llm, app.settings)
+    record.answer, record.refused, record.model = r.answer, r.refused, r.model
+    record.citations = [CitedPassage(n=n, source=c.source, section=c.section, text=c.text) for n, c in r.cited_chunks()]
+    record.verification = r.verification.outcome if r.verification else None
+    record.checks = [SentenceCheck(status=s.status, reasons=list(s.reasons), text=s.text)
+                     for s in (r.verification.sentences if r.verification else []) if s.text.strip()]
+    record.relevance, record.warnings, record.draft = r.relevance, r.warnings, r.draft
+    record.timings.update({f"answer.{k}": v for k, v in r.timings.items()})
 
 
-def summary_record(app: App, item: dict[str, Any]) -> dict[str, Any]:
+def add_summary(app: App, item: EvalItem, record: EvalRecord) -> None:
     from rag.summarize import brief_summary
 
     t0 = time.perf_counter()
-    summary = brief_summary(app.llm, item["text"], item.get("title", ""),
-                            app.settings.generation)
-    return {"summary": summary, "timings": {"summarize": time.perf_counter() - t0}}
+    record.summary = brief_summary(app.llm, item.text, item.title, app.settings.generation)
+    record.timings["summarize"] = time.perf_counter() - t0
 
 
 @dataclass
@@ -168,66 +164,77 @@ def prepare_out(out: Path, config: RunConfig, fresh: bool) -> set[str]:
                                "pass --fresh to start over or choose another --out")
     write_text_atomic(run_file, json.dumps(config.as_dict(), ensure_ascii=False, indent=1))
     drop_torn_tail(items_file)
-    return {r["id"] for r in read_records(items_file) if "id" in r}
+    return {r["id"] for r in read_records(items_file) if isinstance(r.get("id"), str)}
 
 
-def run_items(app: App, items: list[dict[str, Any]], mode: EvalMode, out: Path, done: set[str],
+def new_record(item: EvalItem, mode: EvalMode) -> EvalRecord:
+    if mode == "summary":
+        return EvalRecord(id=item.id, type=item.type, mode=mode, title=item.title, text=item.text,
+                          reference=item.summary)
+    return EvalRecord(id=item.id, type=item.type, mode=mode, question=item.question, gold_answer=item.answer,
+                      must_include=item.must_include, sources=item.sources)
+
+
+def run_items(app: App, items: list[EvalItem], mode: EvalMode, out: Path, done: set[str],
               baselines: bool = False,
-              on_item: Callable[[dict[str, Any]], None] | None = None) -> Iterator[dict[str, Any]]:
+              on_item: Callable[[EvalRecord], None] | None = None) -> Iterator[EvalRecord]:
     """Evaluate the items not yet in ``done``, appending each record to OUT/items.jsonl (fsync'd)."""
     from rag.answer import QuestionError
 
     out.mkdir(parents=True, exist_ok=True)
     with (out / "items.jsonl").open("a", encoding="utf-8") as fh:
         for item in items:
-            if item["id"] in done:
+            if item.id in done:
                 continue
-            record: dict[str, Any] = {"id": item["id"], "type": item["type"], "mode": mode}
-            if mode == "summary":
-                record.update(title=item.get("title", ""), text=item["text"], reference=item["summary"])
-            else:
-                record.update(question=item["question"], gold_answer=item["answer"],
-                              must_include=item["must_include"], sources=item["sources"])
+            record = new_record(item, mode)
             t0 = time.perf_counter()
             try:
                 if mode == "summary":
-                    record.update(summary_record(app, item))
+                    add_summary(app, item, record)
                 else:
-                    record.update(retrieval_record(app, item, baselines))
+                    add_retrieval(app, item, record, baselines)
                     if mode == "answer":
-                        extra = answer_record(app, item)
-                        record["timings"].update({f"answer.{k}": v for k, v in extra.pop("answer_timings").items()})
-                        record.update(extra)
+                        add_answer(app, item, record)
             except QuestionError as exc:
-                record["error"] = str(exc)
-            record.setdefault("timings", {})["total"] = time.perf_counter() - t0
-            record["timings"] = {k: round(v, 4) for k, v in record["timings"].items()}
-            append_record(fh, record)
+                record.error = str(exc)
+            record.timings["total"] = time.perf_counter() - t0
+            record.timings = {k: round(v, 4) for k, v in record.timings.items()}
+            append_record(fh, record.to_json())
             if on_item:
                 on_item(record)
             yield record
 
 
+def read_run(path: Path) -> list[EvalRecord]:
+    """The records of OUT/items.jsonl (a line that is not a record is an error naming it)."""
+    out = []
+    for i, raw in enumerate(read_records(path), 1):
+        try:
+            out.append(EvalRecord.model_validate(raw))
+        except ValidationError as exc:
+            raise EvalRunError(f"{path}: record {i} is not an eval record ({exc.errors()[0]['msg']})") from exc
+    return out
+
+
 def run_eval(app: App, set_path: Path, mode: EvalMode, out_dir: Path, *, limit: int = 0, baseline: bool = False,
              fresh: bool = False, on_start: Callable[[int], None] | None = None,
-             on_item: Callable[[], None] | None = None) -> list[dict[str, Any]]:
+             on_item: Callable[[], None] | None = None) -> list[EvalRecord]:
     """Run (or resume) an eval set into OUT_DIR: items.jsonl, metrics.json, report.html. Returns the
     records of this set's items. The chat model is the one ``app`` uses."""
-    from rag.jsonl import read_records
     from rag.report import write_html
 
     items = load_set(set_path, mode)[:limit or None]
     config = run_config(app, set_path, mode, baseline)
     done = prepare_out(out_dir, config, fresh)
     if on_start:
-        on_start(sum(1 for i in items if i["id"] not in done))
+        on_start(sum(1 for i in items if i.id not in done))
     if mode != "summary":
         app.retriever.search("预热", k=1)  # load the embedder and indexes before the clock starts
     for _ in run_items(app, items, mode, out_dir, done, baseline):
         if on_item:
             on_item()
-    wanted = {i["id"] for i in items}
-    records = [r for r in read_records(out_dir / "items.jsonl") if r.get("id") in wanted]
+    wanted = {i.id for i in items}
+    records = [r for r in read_run(out_dir / "items.jsonl") if r.id in wanted]
     metrics = compute_metrics(records)
     write_text_atomic(out_dir / "metrics.json", json.dumps(metrics, ensure_ascii=False, indent=1))
     write_html(out_dir / "report.html", metrics, records, config.as_dict())
@@ -236,11 +243,11 @@ def run_eval(app: App, set_path: Path, mode: EvalMode, out_dir: Path, *, limit: 
 
 # --- metrics from records -------------------------------------------------------------------------
 
-def _retrieval_metrics(records: list[dict[str, Any]], ranked: Callable[[dict[str, Any]], list[str]]) -> dict[str, Any]:
-    graded = [r for r in records if r.get("sources") and r.get("type") != "unanswerable" and "error" not in r]
+def _retrieval_metrics(records: list[EvalRecord], ranked: Callable[[EvalRecord], list[str]]) -> dict[str, Any]:
+    graded = [r for r in records if r.sources and r.type != "unanswerable" and r.error is None]
     if not graded:
         return {"n": 0}
-    ranks = [m.first_gold_rank(ranked(r), r["sources"]) for r in graded]
+    ranks = [m.first_gold_rank(ranked(r), r.sources) for r in graded]
     n = len(graded)
     return {
         "n": n,
@@ -248,102 +255,102 @@ def _retrieval_metrics(records: list[dict[str, Any]], ranked: Callable[[dict[str
         "recall@5": sum(m.recall_at(k, 5) for k in ranks) / n,
         "recall@10": sum(m.recall_at(k, 10) for k in ranks) / n,
         "mrr@10": sum(m.reciprocal_rank(k) for k in ranks) / n,
-        "ndcg@10": sum(m.ndcg_at(ranked(r), r["sources"]) for r in graded) / n,
+        "ndcg@10": sum(m.ndcg_at(ranked(r), r.sources) for r in graded) / n,
         "recall_curve": [sum(m.recall_at(k, depth) for k in ranks) / n for depth in range(1, RETRIEVAL_DEPTH + 1)],
     }
 
 
-def citation_is_correct(citation: dict[str, Any], record: dict[str, Any]) -> bool:
+def citation_is_correct(citation: CitedPassage, record: EvalRecord) -> bool:
     """A cited passage is correct when it comes from a gold source or contains a key fact."""
-    if citation["source"] in record.get("sources", []):
+    if citation.source in record.sources:
         return True
-    text = compact(citation.get("text", ""))
-    return any(compact(g) in text for g in record.get("must_include", []))
+    text = compact(citation.text)
+    return any(compact(g) in text for g in record.must_include)
 
 
-def answer_numbers(record: dict[str, Any]) -> tuple[int, int]:
+def answer_numbers(record: EvalRecord) -> tuple[int, int]:
     """(figures in the answer stated exactly in a cited passage, figures in the answer): the strict
     scorer, independent of the checker."""
-    if record.get("refused") or not record.get("answer"):
+    if record.refused or not record.answer:
         return 0, 0
-    cited = "".join(c.get("section", "") + c.get("text", "") for c in record.get("citations", []))
-    return m.strict_figure_counts(record["answer"], cited)
+    cited = "".join(c.section + c.text for c in record.citations)
+    return m.strict_figure_counts(record.answer, cited)
 
 
-def summary_numbers(record: dict[str, Any]) -> tuple[int, int]:
-    return m.strict_figure_counts(record.get("summary", ""), record.get("title", "") + record.get("text", ""))
+def summary_numbers(record: EvalRecord) -> tuple[int, int]:
+    return m.strict_figure_counts(record.summary, record.title + record.text)
 
 
 GOLD_COVERED = 0.8  # an answer holding >= 80% of the gold answer's characters, in order, counts as covering it
 
 
-def _answer_metrics(records: list[dict[str, Any]]) -> dict[str, Any]:
-    answerable = [r for r in records if r.get("type") != "unanswerable"]
-    unanswerable = [r for r in records if r.get("type") == "unanswerable"]
-    gradable = [r for r in answerable if r.get("must_include")]
-    correct = [r for r in gradable if not r.get("refused") and m.contains_all(r.get("answer", ""), r["must_include"])]
-    with_gold = [r for r in answerable if r.get("gold_answer")]
-    citations = [(c, r) for r in answerable if not r.get("refused") for c in r.get("citations", [])]
+def _answer_metrics(records: list[EvalRecord]) -> dict[str, Any]:
+    answerable = [r for r in records if r.type != "unanswerable"]
+    unanswerable = [r for r in records if r.type == "unanswerable"]
+    gradable = [r for r in answerable if r.must_include]
+    correct = [r for r in gradable if not r.refused and m.contains_all(r.answer, r.must_include)]
+    with_gold = [r for r in answerable if r.gold_answer]
+    citations = [(c, r) for r in answerable if not r.refused for c in r.citations]
     good = sum(citation_is_correct(c, r) for c, r in citations)
-    recalled = sum(any(citation_is_correct(c, r) for c in r.get("citations", [])) for r in answerable)
+    recalled = sum(any(citation_is_correct(c, r) for c in r.citations) for r in answerable)
     nums = [answer_numbers(r) for r in records]
-    recalls = [0.0 if r.get("refused") else m.gold_recall(m.answer_prose(r), r["gold_answer"]) for r in with_gold]
+    recalls = [0.0 if r.refused else m.gold_recall(m.answer_prose(r), r.gold_answer) for r in with_gold]
     return {
         "answerable": len(answerable), "unanswerable": len(unanswerable), "gradable": len(gradable),
         "accuracy": m.ratio(len(correct), len(gradable)),
-        "token_f1": m.mean(m.token_f1(m.answer_prose(r), r["gold_answer"]) for r in with_gold),
-        "rouge_l": m.mean(m.rouge_l(m.answer_prose(r), r["gold_answer"]) for r in with_gold),
+        "token_f1": m.mean(m.token_f1(m.answer_prose(r), r.gold_answer) for r in with_gold),
+        "rouge_l": m.mean(m.rouge_l(m.answer_prose(r), r.gold_answer) for r in with_gold),
         "gold_recall": m.mean(recalls),
         f"gold_covered@{GOLD_COVERED}": m.ratio(sum(x >= GOLD_COVERED for x in recalls), len(recalls)),
         "citation_precision": m.ratio(good, len(citations)),
         "citation_recall": m.ratio(recalled, len(answerable)),
         "number_precision": m.ratio(sum(a for a, _ in nums), sum(b for _, b in nums)),
-        "refusal_accuracy": m.ratio(sum(bool(r.get("refused")) for r in unanswerable), len(unanswerable)),
-        "false_refusal_rate": m.ratio(sum(bool(r.get("refused")) for r in answerable), len(answerable)),
-        "claims_marked": sum(c.get("status") == "flagged" for r in records for c in r.get("checks", [])),
-        "claims_dropped": sum(c.get("status") == "dropped" for r in records for c in r.get("checks", [])),
+        "refusal_accuracy": m.ratio(sum(r.refused for r in unanswerable), len(unanswerable)),
+        "false_refusal_rate": m.ratio(sum(r.refused for r in answerable), len(answerable)),
+        "claims_marked": sum(c.status == "flagged" for r in records for c in r.checks),
+        "claims_dropped": sum(c.status == "dropped" for r in records for c in r.checks),
     }
 
 
-def _latency(records: list[dict[str, Any]]) -> dict[str, dict[str, float | None]]:
-    stages = sorted({k for r in records for k in r.get("timings", {})})
+def _latency(records: list[EvalRecord]) -> dict[str, dict[str, float | None]]:
+    stages = sorted({k for r in records for k in r.timings})
     out = {}
     for stage in stages:
-        values = [r["timings"][stage] for r in records if stage in r.get("timings", {})]
+        values = [r.timings[stage] for r in records if stage in r.timings]
         out[stage] = {"p50": m.percentile(values, 50), "p95": m.percentile(values, 95), "n": len(values)}
     return out
 
 
-def _baseline_sources(name: str) -> Callable[[dict[str, Any]], list[str]]:
-    return lambda r: list(r["baselines"][name])
+def _baseline_sources(name: str) -> Callable[[EvalRecord], list[str]]:
+    return lambda r: list((r.baselines or {}).get(name, []))
 
 
-def compute_metrics(records: list[dict[str, Any]]) -> dict[str, Any]:
+def compute_metrics(records: list[EvalRecord]) -> dict[str, Any]:
     if not records:
         return {"items": 0}
-    mode = records[0].get("mode", "retrieval")
-    result: dict[str, Any] = {"mode": mode, "items": len(records), "errors": sum("error" in r for r in records)}
+    mode = records[0].mode
+    result: dict[str, Any] = {"mode": mode, "items": len(records), "errors": sum(r.error is not None for r in records)}
     if mode == "summary":
         nums = [summary_numbers(r) for r in records]
         result["summary"] = {
-            "rouge_l": m.mean(m.rouge_l(r.get("summary", ""), r["reference"]) for r in records),
+            "rouge_l": m.mean(m.rouge_l(r.summary, r.reference) for r in records),
             "number_precision": m.ratio(sum(a for a, _ in nums), sum(b for _, b in nums)),
-            "mean_chars": m.mean(len(r.get("summary", "")) for r in records),
+            "mean_chars": m.mean(len(r.summary) for r in records),
         }
     else:
-        result["retrieval"] = {"hybrid": _retrieval_metrics(records, lambda r: [h["source"] for h in r.get("retrieved", [])])}
-        if any("baselines" in r for r in records):
-            with_baselines = [r for r in records if "baselines" in r]
+        result["retrieval"] = {"hybrid": _retrieval_metrics(records, lambda r: [h.source for h in r.retrieved])}
+        with_baselines = [r for r in records if r.baselines is not None]
+        if with_baselines:
             for name in BASELINES:
                 result["retrieval"][name] = _retrieval_metrics(with_baselines, _baseline_sources(name))
         if mode == "answer":
             result["answer"] = _answer_metrics(records)
             by_type: dict[str, Any] = {}
-            for kind in sorted({r.get("type", "unknown") for r in records}):
-                subset = [r for r in records if r.get("type", "unknown") == kind]
+            for kind in sorted({r.type for r in records}):
+                subset = [r for r in records if r.type == kind]
                 graded = [c for c in map(m.item_correct, subset) if c is not None]
                 by_type[kind] = {"n": len(subset), "correct": m.ratio(sum(graded), len(graded)),
-                                 "refused": m.ratio(sum(bool(r.get("refused")) for r in subset), len(subset))}
+                                 "refused": m.ratio(sum(r.refused for r in subset), len(subset))}
             result["by_type"] = by_type
     result["latency_s"] = _latency(records)
     return result

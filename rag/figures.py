@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
-from typing import Literal
 
 from rag.normalize import compact
+from rag.types import Figure, FigureKind, units_compatible
 
-FigureKind = Literal["number", "percent", "date", "year"]
+__all__ = ["Figure", "cn_to_int", "figures_in", "has_figure", "units_compatible"]
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
               "九": 9}
@@ -25,18 +24,6 @@ _MAGNITUDES = {"万亿": 1e12, "千万": 1e7, "百万": 1e6, "万": 1e4, "亿": 
 _UNITS = sorted("""个百分点 百分点 平方公里 平方米 公顷 人次 户次 个月 小时 分钟 公里 千米 公斤 千克 元 人 名 位 家 个 宗 项
 份 张 条 场 次 件 台 户 所 批 期 篇 倍 岁 年 月 日 天 周 号 米 亩 吨 辆 套 座 栋 间 床 支 例 起 类 种 届 处 只 部 本 册 首
 块 株 艘 架 列 趟 班 室 层 级 轮 段 元钱""".split(), key=len, reverse=True)
-_UNIT_GROUPS = [
-    {"人", "名", "位", "人次"},
-    {"个", "家", "所", "项", "件", "宗", "份", "张", "条", "场", "次", "台", "户", "批", "期", "篇", "座", "栋", "间",
-     "套", "辆", "支", "例", "起", "类", "种", "届", "处", "只", "部", "本", "册", "首", "块", "株", "艘", "架", "列",
-     "趟", "班", "室", "层", "级", "轮", "段"},
-    {"日", "天"},
-    {"月", "个月"},
-    {"元", "元钱"},
-    {"个百分点", "百分点"},
-    {"公里", "千米"},
-    {"公斤", "千克"},
-]
 _ARABIC = r"\d+(?:,\d{3})*(?:\.\d+)?"
 _CN = "[零〇一二两三四五六七八九十百千]"
 _RANGE = "[-—–~～至到]"
@@ -51,59 +38,6 @@ _MAG_ALT = "|".join(sorted(_MAGNITUDES, key=len, reverse=True))
 _NUMBER_RE = re.compile(
     rf"(?<![\d.])(?P<n>{_ARABIC}|{_CN}+)(?:(?P<rng>{_RANGE})(?P<n2>{_ARABIC}|{_CN}+))?"
     rf"(?P<mag>{_MAG_ALT})?(?P<more>多|余)?(?P<unit>%|‰|{_UNIT_ALT})?")
-
-
-@dataclass(frozen=True)
-class Figure:
-    """One figure of a text. ``low``/``high`` carry the value with its magnitude applied (equal
-    unless a range); for a date they are the day (0 when only the month is given)."""
-
-    kind: FigureKind
-    low: float
-    high: float
-    unit: str
-    text: str
-    start: int
-    end: int
-    month: int = 0
-    approx: bool = False
-
-    def matches(self, other: Figure) -> bool:
-        """Does ``other`` (in a passage) state this figure (in an answer)?"""
-        if self.kind == "date" or other.kind == "date":
-            if self.kind != other.kind or self.month != other.month:
-                return False
-            if not self.low:
-                return True  # "7月" is backed by any 7月 date
-            return bool(other.low) and other.low <= self.low and self.high <= other.high
-        if self.kind == "year" or other.kind == "year":
-            bare = other if self.kind == "year" else self
-            if bare.kind not in ("year", "number") or (bare.kind == "number" and bare.unit):
-                return False
-            return _same(self.low, other.low) and _same(self.high, other.high)  # 2024 is not "2020-2025"
-        if self.kind != other.kind:
-            return False
-        return _same(self.low, other.low) and _same(self.high, other.high) and units_compatible(self.unit, other.unit)
-
-    def same_metric_kind(self, other: Figure) -> bool:
-        """Could ``other`` be another value of the same kind of quantity (for "资料为…")?"""
-        if self.kind != other.kind:
-            return False
-        if self.kind == "number":
-            return bool(self.unit) and units_compatible(self.unit, other.unit) and bool(other.unit)
-        return True
-
-
-def _same(a: float, b: float) -> bool:
-    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
-
-
-def units_compatible(a: str, b: str) -> bool:
-    if a == b:
-        return True
-    if not a or not b:
-        return a not in ("%", "‰") and b not in ("%", "‰")
-    return any(a in g and b in g for g in _UNIT_GROUPS)
 
 
 def cn_to_int(text: str) -> int | None:

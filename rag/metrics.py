@@ -11,10 +11,10 @@ import re
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from rag.figures import cn_to_int
 from rag.normalize import compact
+from rag.types import EvalRecord
 from rag.verify import strip_citations, strip_marks
 
 _PUNCT_RE = re.compile(r"[\W_]+")
@@ -190,17 +190,17 @@ def ratio(numerator: int, denominator: int) -> float | None:
 
 # --- one eval record -------------------------------------------------------------------------------
 
-def answer_prose(record: dict[str, Any]) -> str:
+def answer_prose(record: EvalRecord) -> str:
     """The answer without its [n] markers, whose digits would count as text."""
-    return strip_citations(strip_marks(record.get("answer", "")))
+    return strip_citations(strip_marks(record.answer))
 
 
-def item_correct(record: dict[str, Any]) -> bool | None:
+def item_correct(record: EvalRecord) -> bool | None:
     """Answer mode: right refusal, or every must_include present; None when not gradable."""
-    if record.get("mode") != "answer" or "error" in record:
+    if record.mode != "answer" or record.error is not None:
         return None
-    if record.get("type") == "unanswerable":
-        return bool(record.get("refused"))
-    if not record.get("must_include"):
+    if record.type == "unanswerable":
+        return record.refused
+    if not record.must_include:
         return None
-    return not record.get("refused") and contains_all(record.get("answer", ""), record["must_include"])
+    return not record.refused and contains_all(record.answer, record.must_include)

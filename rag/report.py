@@ -12,6 +12,7 @@ from rich.table import Table
 
 from rag import metrics as m
 from rag.durable import write_text_atomic
+from rag.types import EvalRecord
 
 WORST_ITEMS = 15
 _COLOURS = {"hybrid": "#1f77b4", "bm25": "#ff7f0e", "dense": "#2ca02c"}
@@ -125,44 +126,43 @@ def _svg_histogram(values: list[float], title: str, bins: int = 20, width: int =
     return "".join(parts)
 
 
-def _worst(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    mode = records[0].get("mode") if records else None
+def _worst(records: list[EvalRecord]) -> list[EvalRecord]:
+    mode = records[0].mode if records else None
     if mode == "summary":
-        return sorted(records, key=lambda r: m.rouge_l(r.get("summary", ""), r["reference"]))[:WORST_ITEMS]
+        return sorted(records, key=lambda r: m.rouge_l(r.summary, r.reference))[:WORST_ITEMS]
     if mode == "answer":
-        def badness(r: dict[str, Any]) -> tuple[int, float]:
+        def badness(r: EvalRecord) -> tuple[int, float]:
             ok = m.item_correct(r)
             return (0 if ok is False else 1 if ok is None else 2,
-                    m.gold_recall(m.answer_prose(r), r["gold_answer"]) if r.get("gold_answer") else 1.0)
+                    m.gold_recall(m.answer_prose(r), r.gold_answer) if r.gold_answer else 1.0)
         return sorted(records, key=badness)[:WORST_ITEMS]
-    def rank(r: dict[str, Any]) -> int:
-        found = m.first_gold_rank([h["source"] for h in r.get("retrieved", [])], r.get("sources", []))
+    def rank(r: EvalRecord) -> int:
+        found = m.first_gold_rank([h.source for h in r.retrieved], r.sources)
         return -(found or 99)
-    return sorted((r for r in records if r.get("sources")), key=rank)[:WORST_ITEMS]
+    return sorted((r for r in records if r.sources), key=rank)[:WORST_ITEMS]
 
 
-def _item_html(r: dict[str, Any]) -> str:
+def _item_html(r: EvalRecord) -> str:
     e = html.escape
     rows = []
-    if r.get("mode") == "summary":
-        rows += [("title", r.get("title", "")), ("reference", r.get("reference", "")), ("summary", r.get("summary", "")),
-                 ("rouge-L", f"{m.rouge_l(r.get('summary', ''), r['reference']):.3f}")]
+    if r.mode == "summary":
+        rows += [("title", r.title), ("reference", r.reference), ("summary", r.summary),
+                 ("rouge-L", f"{m.rouge_l(r.summary, r.reference):.3f}")]
     else:
-        rows += [("question", r.get("question", "")), ("gold", r.get("gold_answer", "")),
-                 ("must include", "、".join(r.get("must_include", []))), ("gold sources", ", ".join(r.get("sources", [])))]
-        if r.get("mode") == "answer":
-            rows += [("answer", r.get("answer", "")), ("refused", str(r.get("refused"))),
-                     ("verification", str(r.get("verification")))]
-        rows.append(("retrieved", " · ".join(f"{h['rank']}. {h['source']}" for h in r.get("retrieved", [])[:5])))
-        for c in r.get("citations", []):
-            rows.append((f"[{c['n']}] {c['source']}", c.get("text", "")[:400]))
-    if "error" in r:
-        rows.append(("error", r["error"]))
+        rows += [("question", r.question), ("gold", r.gold_answer),
+                 ("must include", "、".join(r.must_include)), ("gold sources", ", ".join(r.sources))]
+        if r.mode == "answer":
+            rows += [("answer", r.answer), ("refused", str(r.refused)), ("verification", str(r.verification))]
+        rows.append(("retrieved", " · ".join(f"{h.rank}. {h.source}" for h in r.retrieved[:5])))
+        for c in r.citations:
+            rows.append((f"[{c.n}] {c.source}", c.text[:400]))
+    if r.error is not None:
+        rows.append(("error", r.error))
     body = "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in rows)
-    return f'<details><summary>{e(r["id"])} ({e(str(r.get("type")))})</summary><table class="item">{body}</table></details>'
+    return f'<details><summary>{e(r.id)} ({e(r.type)})</summary><table class="item">{body}</table></details>'
 
 
-def write_html(path: Path, metrics: dict[str, Any], records: list[dict[str, Any]], config: dict[str, Any]) -> None:
+def write_html(path: Path, metrics: dict[str, Any], records: list[EvalRecord], config: dict[str, Any]) -> None:
     e = html.escape
     flat = flatten({k: v for k, v in metrics.items() if k not in ("latency_s", "by_type")})
     metric_rows = "".join(f"<tr><td>{e(k)}</td><td>{_fmt(v)}</td></tr>" for k, v in flat.items())
@@ -172,7 +172,7 @@ def write_html(path: Path, metrics: dict[str, Any], records: list[dict[str, Any]
                         for t, v in metrics.get("by_type", {}).items())
     curves = {name: r["recall_curve"] for name, r in metrics.get("retrieval", {}).items() if "recall_curve" in r}
     plots = _svg_lines(curves, "Recall@k by source") + _svg_histogram(
-        [r["timings"]["total"] for r in records if "total" in r.get("timings", {})], "Latency per item (s)")
+        [r.timings["total"] for r in records if "total" in r.timings], "Latency per item (s)")
     worst = "".join(_item_html(r) for r in _worst(records))
     page = f"""<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>rag eval report</title>
 <style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}}

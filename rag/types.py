@@ -1,9 +1,12 @@
-"""The records that cross module boundaries: passages, documents, filters, hits. Plain dataclasses,
-so a module can take or return them without importing the module that produces them."""
+"""The records that cross module boundaries: passages, documents, filters, hits, figures, eval
+items and records. A module can take or return them without importing the module that makes them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 
 @dataclass
@@ -76,3 +79,153 @@ class QuestionTerms:
     def coverage(self, text: str) -> float:
         total = sum(self.weights.values())
         return sum(w for tok, w in self.weights.items() if tok in text) / total if total else 1.0
+
+
+# --- figures (parsed by rag.figures) ----------------------------------------------------------------
+
+FigureKind = Literal["number", "percent", "date", "year"]
+# units that count the same things: "56人" backs "56名", never "56家"
+_UNIT_GROUPS = [
+    {"人", "名", "位", "人次"},
+    {"个", "家", "所", "项", "件", "宗", "份", "张", "条", "场", "次", "台", "户", "批", "期", "篇", "座", "栋", "间",
+     "套", "辆", "支", "例", "起", "类", "种", "届", "处", "只", "部", "本", "册", "首", "块", "株", "艘", "架", "列",
+     "趟", "班", "室", "层", "级", "轮", "段"},
+    {"日", "天"},
+    {"月", "个月"},
+    {"元", "元钱"},
+    {"个百分点", "百分点"},
+    {"公里", "千米"},
+    {"公斤", "千克"},
+]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure of a text. ``low``/``high`` carry the value with its magnitude applied (equal
+    unless a range); for a date they are the day (0 when only the month is given)."""
+
+    kind: FigureKind
+    low: float
+    high: float
+    unit: str
+    text: str
+    start: int
+    end: int
+    month: int = 0
+    approx: bool = False
+
+    def matches(self, other: Figure) -> bool:
+        """Does ``other`` (in a passage) state this figure (in an answer)?"""
+        if self.kind == "date" or other.kind == "date":
+            if self.kind != other.kind or self.month != other.month:
+                return False
+            if not self.low:
+                return True  # "7月" is backed by any 7月 date
+            return bool(other.low) and other.low <= self.low and self.high <= other.high
+        if self.kind == "year" or other.kind == "year":
+            bare = other if self.kind == "year" else self
+            if bare.kind not in ("year", "number") or (bare.kind == "number" and bare.unit):
+                return False
+            return _same(self.low, other.low) and _same(self.high, other.high)  # 2024 is not "2020-2025"
+        if self.kind != other.kind:
+            return False
+        return _same(self.low, other.low) and _same(self.high, other.high) and units_compatible(self.unit, other.unit)
+
+    def same_metric_kind(self, other: Figure) -> bool:
+        """Could ``other`` be another value of the same kind of quantity (for "资料为…")?"""
+        if self.kind != other.kind:
+            return False
+        if self.kind == "number":
+            return bool(self.unit) and units_compatible(self.unit, other.unit) and bool(other.unit)
+        return True
+
+
+def _same(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+
+
+def units_compatible(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    if not a or not b:
+        return a not in ("%", "‰") and b not in ("%", "‰")
+    return any(a in g and b in g for g in _UNIT_GROUPS)
+
+
+# --- eval sets and run records (persisted as JSON lines: pydantic reads them back) ----------------
+
+class _Json(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class EvalItem(_Json):
+    """One line of an eval set (``eval/FORMAT.md``): a question with its gold answer, or a text
+    with its reference summary."""
+
+    id: str
+    type: str = "unknown"
+    question: str = ""
+    answer: str = ""
+    must_include: list[str] = Field(default_factory=list)
+    sources: list[str] = Field(default_factory=list)
+    title: str = ""
+    text: str = ""
+    summary: str = ""
+
+
+class RetrievedRef(_Json):
+    rank: int
+    source: str
+    doc_id: str = ""
+    chunk_id: int = 0
+    score: float = 0.0
+
+
+class CitedPassage(_Json):
+    n: int
+    source: str
+    section: str = ""
+    text: str = ""
+
+
+class SentenceCheck(_Json):
+    status: str
+    reasons: list[str] = Field(default_factory=list)
+    text: str = ""
+
+
+class EvalRecord(_Json):
+    """What one eval item produced: a line of ``OUT/items.jsonl``; metrics are computed from these."""
+
+    id: str
+    type: str = "unknown"
+    mode: str = "retrieval"
+    # the item (question sets)
+    question: str = ""
+    gold_answer: str = ""
+    must_include: list[str] = Field(default_factory=list)
+    sources: list[str] = Field(default_factory=list)
+    # the item (summary sets)
+    title: str = ""
+    text: str = ""
+    reference: str = ""
+    # retrieval
+    retrieved: list[RetrievedRef] = Field(default_factory=list)
+    baselines: dict[str, list[str]] | None = None
+    # answer
+    answer: str = ""
+    refused: bool = False
+    model: str = ""
+    citations: list[CitedPassage] = Field(default_factory=list)
+    verification: str | None = None
+    checks: list[SentenceCheck] = Field(default_factory=list)
+    relevance: float | None = None
+    warnings: list[str] = Field(default_factory=list)
+    draft: str = ""
+    # summary
+    summary: str = ""
+    timings: dict[str, float] = Field(default_factory=dict)
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True)

@@ -18,9 +18,10 @@ from rag.evaluate import (
     compute_metrics,
     load_set,
     prepare_out,
+    read_run,
     run_items,
 )
-from rag.jsonl import read_records
+from rag.types import EvalRecord
 from tests.conftest import ROOT, SEEDS, FakeEncoder, FakeLLM, ingest_paths
 
 # --- metric functions -----------------------------------------------------------------------------
@@ -106,12 +107,12 @@ def test_percentile_and_ratio() -> None:
     assert m.percentile([], 50) is None and m.ratio(1, 0) is None
 
 
-def _record(**kw: object) -> dict[str, object]:
+def _record(**kw: object) -> EvalRecord:
     base: dict[str, object] = {"id": "x", "type": "number", "mode": "answer", "question": "q", "gold_answer": "",
                                "must_include": [], "sources": ["a.txt"], "retrieved": [], "answer": "",
                                "refused": False, "citations": [], "timings": {"total": 1.0}}
     base.update(kw)
-    return base
+    return EvalRecord.model_validate(base)
 
 
 def test_compute_metrics_from_records_by_hand() -> None:
@@ -132,7 +133,7 @@ def test_compute_metrics_from_records_by_hand() -> None:
         _record(id="4", must_include=["357份"], answer="资料中未找到相关内容。", refused=True,
                 retrieved=[{"rank": 1, "source": "c.txt"}], timings={"total": 1.0}),
     ]
-    got = compute_metrics(records)  # type: ignore[arg-type]
+    got = compute_metrics(records)
     r = got["retrieval"]["hybrid"]
     assert r["n"] == 3  # the unanswerable item has no gold source
     assert r["recall@1"] == pytest.approx(1 / 3) and r["recall@5"] == pytest.approx(2 / 3)
@@ -161,7 +162,7 @@ def test_load_set_errors_name_file_and_line(tmp_path: Path) -> None:
     bad.write_text('{"id": "a", "text": "正文", "summary": "摘要"}\n', encoding="utf-8")
     with pytest.raises(EvalSetError, match="use --mode summary"):
         load_set(bad, "answer")
-    assert load_set(bad, "summary")[0]["id"] == "a"
+    assert load_set(bad, "summary")[0].id == "a"
     with pytest.raises(EvalSetError, match="no such eval set"):
         load_set(tmp_path / "missing.jsonl", "answer")
 
@@ -177,15 +178,15 @@ def test_retrieval_run_resumes_and_metrics_recompute(seeded_app: App, tmp_path: 
     with (out / "items.jsonl").open("a", encoding="utf-8") as fh:
         fh.write('{"id": "dev-06", "retr')
     done = prepare_out(out, config, fresh=False)
-    assert done == {i["id"] for i in items[:5]}
+    assert done == {i.id for i in items[:5]}
     rest = list(run_items(seeded_app, items, "retrieval", out, done, baselines=True))
-    assert [r["id"] for r in rest] == [i["id"] for i in items[5:]]
-    records = read_records(out / "items.jsonl")
+    assert [r.id for r in rest] == [i.id for i in items[5:]]
+    records = read_run(out / "items.jsonl")
     assert len(records) == len(items)
     metrics = compute_metrics(records)
     assert set(metrics["retrieval"]) == {"hybrid", "bm25", "dense"}
     assert metrics["retrieval"]["hybrid"]["recall@5"] >= 0.9  # the seeds are four documents
-    assert metrics["retrieval"]["hybrid"]["n"] == sum(1 for i in items if i["type"] != "unanswerable")
+    assert metrics["retrieval"]["hybrid"]["n"] == sum(1 for i in items if i.type != "unanswerable")
     # a different configuration in the same directory is refused, --fresh starts over
     with pytest.raises(EvalRunError, match="different mode"):
         prepare_out(out, RunConfig("dev.jsonl", "sha", "answer", True, "ident", "m"), fresh=False)
@@ -202,15 +203,17 @@ def test_answer_run_records_citations_and_refusals(seeded_app: App, tmp_path: Pa
 
     seeded_app.use_llm(FakeLLM(reply))
     items = load_set(ROOT / "eval" / "dev.jsonl", "answer")
-    first = next(i for i in items if i["id"] == "dev-01")
-    unanswerable = next(i for i in items if i["type"] == "unanswerable")
+    first = next(i for i in items if i.id == "dev-01")
+    unanswerable = next(i for i in items if i.type == "unanswerable")
     out = tmp_path / "run"
     records = list(run_items(seeded_app, [first, unanswerable], "answer", out, set()))
     ok, refused = records
-    assert ok["answer"].startswith("2019年龙岗区百人以上企业建会率达98.9%") and not ok["refused"]
-    assert ok["citations"][0]["source"] == "001_db1d55a4d02b970e.txt"
-    assert ok["verification"] == "verified" and "answer.total" in ok["timings"]
-    assert refused["refused"]
+    assert ok.answer.startswith("2019年龙岗区百人以上企业建会率达98.9%") and not ok.refused
+    assert ok.citations[0].source == "001_db1d55a4d02b970e.txt"
+    assert ok.verification == "verified" and "answer.total" in ok.timings
+    assert refused.refused
+    # what was written reads back as the same records
+    assert read_run(out / "items.jsonl") == records
     metrics = compute_metrics(records)
     assert metrics["answer"]["accuracy"] == 1.0 and metrics["answer"]["refusal_accuracy"] == 1.0
     assert metrics["answer"]["citation_precision"] == 1.0 and metrics["answer"]["number_precision"] == 1.0
@@ -250,10 +253,10 @@ def test_summary_mode_records_and_metrics(fake_app: App, tmp_path: Path) -> None
     fake_app.use_llm(FakeLLM("第十六届运动会于7月28日开幕，3933名运动员参赛。共有5000名观众。"))
     items = load_set(sset, "summary")
     [record] = list(run_items(fake_app, items, "summary", tmp_path / "run", set()))
-    assert record["summary"] == "第十六届运动会于7月28日开幕，3933名运动员参赛。"  # the invented 5000 is cut
+    assert record.summary == "第十六届运动会于7月28日开幕，3933名运动员参赛。"  # the invented 5000 is cut
     metrics = compute_metrics([record])
     assert metrics["summary"]["number_precision"] == 1.0
-    assert metrics["summary"]["rouge_l"] == pytest.approx(m.rouge_l(record["summary"], record["reference"]))
+    assert metrics["summary"]["rouge_l"] == pytest.approx(m.rouge_l(record.summary, record.reference))
     assert 0.9 < metrics["summary"]["rouge_l"] <= 1.0
 
 

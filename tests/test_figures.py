@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.figures import Figure, cn_to_int, figures_in, has_figure
+from rag.figures import cn_to_int, figures_in, has_figure
+from rag.types import Figure
 
 
 def one(text: str) -> Figure:

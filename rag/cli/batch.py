@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
@@ -26,7 +26,10 @@ from rag.cli.common import (
 from rag.settings import Settings
 
 if TYPE_CHECKING:
+    from rag.app import App
+    from rag.evaluate import EvalMode
     from rag.schemas import SummaryRecord
+    from rag.types import EvalRecord
 
 
 # --- summarize ------------------------------------------------------------------------------------
@@ -77,7 +80,7 @@ def summarize(
         raise typer.Exit(1)
 
 
-def _ingest_first(rag_app: Any, s: Settings, paths: list[Path]) -> None:
+def _ingest_first(rag_app: App, s: Settings, paths: list[Path]) -> None:
     """Bring the store up to date with these files before a batch job (a no-op when it is)."""
     from rag.ingest import ingest as run_ingest
 
@@ -155,18 +158,19 @@ def eval_cmd(
         raise fail("usage: rag eval SET.jsonl [options]  |  rag eval compare RUN_A RUN_B")
     if mode not in ("retrieval", "answer", "summary"):
         raise fail(f"--mode {mode!r}: expected retrieval, answer or summary")
+    run_mode = cast("EvalMode", mode)
     set_path = Path(target[0])
     s = settings(store=store, generation__backend=backend, generation__base_url=base_url)
     rag_app = common.make_app(s)
     out_dir = out or Path("eval-runs") / f"{set_path.stem}-{mode}"
-    records = guarded(lambda: _eval(rag_app, s, set_path, mode, out_dir, limit, baseline, corpus, fresh, model))
+    records = guarded(lambda: _eval(rag_app, s, set_path, run_mode, out_dir, limit, baseline, corpus, fresh, model))
     print_metrics(compute_metrics(records), console)
     console.print(f"{len(records)} records -> {out_dir / 'items.jsonl'}, {out_dir / 'metrics.json'}, "
                   f"{out_dir / 'report.html'}", highlight=False)
 
 
-def _eval(rag_app: Any, s: Settings, set_path: Path, mode: Any, out_dir: Path, limit: int, baseline: bool,
-          corpus: list[Path] | None, fresh: bool, model: str | None) -> list[dict[str, Any]]:
+def _eval(rag_app: App, s: Settings, set_path: Path, mode: EvalMode, out_dir: Path, limit: int, baseline: bool,
+          corpus: list[Path] | None, fresh: bool, model: str | None) -> list[EvalRecord]:
     from rag.evaluate import run_eval
 
     if corpus:

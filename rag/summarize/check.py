@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from rag.figures import Figure, figures_in, has_figure
+from rag.figures import figures_in, has_figure
 from rag.normalize import compact, to_simplified
 from rag.schemas import (
     Citation,
@@ -22,7 +22,7 @@ from rag.schemas import (
     ReviewItem,
     VerificationReport,
 )
-from rag.types import ChunkRecord
+from rag.types import ChunkRecord, Figure
 from rag.verify import support
 
 if TYPE_CHECKING:
