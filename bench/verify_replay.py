@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default=None, help="the run's model, for its tokenizer (prompt budget)")
     args = parser.parse_args(argv)
     from rag.app import App
-    from rag.evaluate import compute_metrics, read_run, run_items
+    from rag.evaluate import EvalPipeline, compute_metrics, read_run, run_items
     from rag.settings import load_settings
     from rag.types import EvalItem
 
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
                       sources=r.sources) for r in old]
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "items.jsonl").unlink(missing_ok=True)
-    new = list(run_items(app, items, "answer", args.out, set()))
+    new = list(run_items(EvalPipeline.from_app(app, "answer"), items, "answer", args.out, set()))
     before, after = compute_metrics(old), compute_metrics(new)
     (args.out / "metrics.json").write_text(json.dumps(after, ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"{len(new)} items; {replay.missing} reached the model now but not in the run (answered as refusals)")

@@ -26,6 +26,9 @@ from rag.types import CitedPassage, EvalItem, EvalRecord, Hit, RetrievedRef, Sen
 
 if TYPE_CHECKING:
     from rag.app import App
+    from rag.llm import LLM
+    from rag.retrieve import Retriever
+    from rag.settings import Settings
 
 EvalMode = Literal["retrieval", "answer", "summary"]
 RETRIEVAL_DEPTH = 10
@@ -78,20 +81,49 @@ def _sources(hits: list[Hit]) -> list[str]:
     return [h.chunk.source for h in hits]
 
 
-def add_retrieval(app: App, item: EvalItem, record: EvalRecord, baselines: bool) -> None:
-    result = app.retriever.search(item.question, k=RETRIEVAL_DEPTH)
+@dataclass(frozen=True)
+class EvalPipeline:
+    """The pieces an eval run uses, built once by the caller: the retriever (retrieval and answer
+    modes), the chat model (answer and summary), the settings, and what identifies the store."""
+
+    settings: Settings
+    retriever: Retriever | None = None
+    llm: LLM | None = None
+    store_identity: str = ""
+    documents: tuple[str, ...] = ()
+
+    @classmethod
+    def from_app(cls, app: App, mode: EvalMode) -> EvalPipeline:
+        if mode == "summary":
+            return cls(app.settings, llm=app.llm)
+        return cls(app.settings, app.retriever, None if mode == "retrieval" else app.llm, app.manifest().identity,
+                   tuple(sorted(d.doc_id for d in app.store.documents())))
+
+    def need_retriever(self) -> Retriever:
+        if self.retriever is None:
+            raise EvalRunError("this eval mode needs a store to retrieve from")
+        return self.retriever
+
+    def need_llm(self) -> LLM:
+        if self.llm is None:
+            raise EvalRunError("this eval mode needs a chat model")
+        return self.llm
+
+
+def add_retrieval(retriever: Retriever, item: EvalItem, record: EvalRecord, baselines: bool) -> None:
+    result = retriever.search(item.question, k=RETRIEVAL_DEPTH)
     record.retrieved = [RetrievedRef(rank=h.rank, source=h.chunk.source, doc_id=h.chunk.doc_id, chunk_id=h.chunk.id,
                                      score=round(h.score, 6)) for h in result.hits]
     record.timings.update({f"retrieve.{k}": v for k, v in result.timings.items()})
     if baselines:
-        record.baselines = {mode: _sources(app.retriever.search(item.question, k=RETRIEVAL_DEPTH, mode=mode).hits)
+        record.baselines = {mode: _sources(retriever.search(item.question, k=RETRIEVAL_DEPTH, mode=mode).hits)
                             for mode in BASELINES}
 
 
-def add_answer(app: App, item: EvalItem, record: EvalRecord) -> None:
+def add_answer(p: EvalPipeline, item: EvalItem, record: EvalRecord) -> None:
     from rag.answer import answer_question
 
-    r = answer_question(item.question, app.retriever, app.llm, app.settings)
+    r = answer_question(item.question, p.need_retriever(), p.need_llm(), p.settings)
     record.answer, record.refused, record.model = r.answer, r.refused, r.model
     record.citations = [CitedPassage(n=n, source=c.source, section=c.section, text=c.text) for n, c in r.cited_chunks()]
     record.verification = r.verification.outcome if r.verification else None
@@ -101,11 +133,11 @@ def add_answer(app: App, item: EvalItem, record: EvalRecord) -> None:
     record.timings.update({f"answer.{k}": v for k, v in r.timings.items()})
 
 
-def add_summary(app: App, item: EvalItem, record: EvalRecord) -> None:
+def add_summary(p: EvalPipeline, item: EvalItem, record: EvalRecord) -> None:
     from rag.summarize import brief_summary
 
     t0 = time.perf_counter()
-    record.summary = brief_summary(app.llm, item.text, item.title, app.settings.generation)
+    record.summary = brief_summary(p.need_llm(), item.text, item.title, p.settings.generation)
     record.timings["summarize"] = time.perf_counter() - t0
 
 
@@ -131,18 +163,18 @@ def _sha(value: Any) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()[:16]
 
 
-def run_config(app: App, set_path: Path, mode: EvalMode, baseline: bool) -> RunConfig:
+def run_config(p: EvalPipeline, set_path: Path, mode: EvalMode, baseline: bool) -> RunConfig:
     """Everything an eval run's records depend on (threads and the server address do not count)."""
     from rag.resources import prompts_sha
 
-    s = app.settings
+    s = p.settings
     retrieval = "" if mode == "summary" else _sha({**s.retrieval.model_dump(), "index": s.index.kind,
                                                     "ef_search": s.index.hnsw_ef_search, "rerank": s.models.rerank})
     generation = "" if mode == "retrieval" else _sha(s.generation.model_dump(exclude={"threads", "base_url"}))
-    documents = "" if mode == "summary" else _sha(sorted(d.doc_id for d in app.store.documents()))
+    documents = "" if mode == "summary" else _sha(list(p.documents))
     return RunConfig(str(set_path), file_sha256(set_path), mode, baseline,
-                     "" if mode == "summary" else app.manifest().identity,
-                     "" if mode == "retrieval" else app.llm.name, retrieval, generation,
+                     "" if mode == "summary" else p.store_identity,
+                     "" if mode == "retrieval" else p.need_llm().name, retrieval, generation,
                      "" if mode == "retrieval" else prompts_sha(), documents)
 
 
@@ -175,7 +207,7 @@ def new_record(item: EvalItem, mode: EvalMode) -> EvalRecord:
                       must_include=item.must_include, sources=item.sources)
 
 
-def run_items(app: App, items: list[EvalItem], mode: EvalMode, out: Path, done: set[str],
+def run_items(p: EvalPipeline, items: list[EvalItem], mode: EvalMode, out: Path, done: set[str],
               baselines: bool = False,
               on_item: Callable[[EvalRecord], None] | None = None) -> Iterator[EvalRecord]:
     """Evaluate the items not yet in ``done``, appending each record to OUT/items.jsonl (fsync'd)."""
@@ -190,11 +222,11 @@ def run_items(app: App, items: list[EvalItem], mode: EvalMode, out: Path, done: 
             t0 = time.perf_counter()
             try:
                 if mode == "summary":
-                    add_summary(app, item, record)
+                    add_summary(p, item, record)
                 else:
-                    add_retrieval(app, item, record, baselines)
+                    add_retrieval(p.need_retriever(), item, record, baselines)
                     if mode == "answer":
-                        add_answer(app, item, record)
+                        add_answer(p, item, record)
             except QuestionError as exc:
                 record.error = str(exc)
             record.timings["total"] = time.perf_counter() - t0
@@ -216,21 +248,21 @@ def read_run(path: Path) -> list[EvalRecord]:
     return out
 
 
-def run_eval(app: App, set_path: Path, mode: EvalMode, out_dir: Path, *, limit: int = 0, baseline: bool = False,
+def run_eval(p: EvalPipeline, set_path: Path, mode: EvalMode, out_dir: Path, *, limit: int = 0, baseline: bool = False,
              fresh: bool = False, on_start: Callable[[int], None] | None = None,
              on_item: Callable[[], None] | None = None) -> list[EvalRecord]:
     """Run (or resume) an eval set into OUT_DIR: items.jsonl, metrics.json, report.html. Returns the
-    records of this set's items. The chat model is the one ``app`` uses."""
+    records of this set's items."""
     from rag.report import write_html
 
     items = load_set(set_path, mode)[:limit or None]
-    config = run_config(app, set_path, mode, baseline)
+    config = run_config(p, set_path, mode, baseline)
     done = prepare_out(out_dir, config, fresh)
     if on_start:
         on_start(sum(1 for i in items if i.id not in done))
     if mode != "summary":
-        app.retriever.search("预热", k=1)  # load the embedder and indexes before the clock starts
-    for _ in run_items(app, items, mode, out_dir, done, baseline):
+        p.need_retriever().search("预热", k=1)  # load the embedder and indexes before the clock starts
+    for _ in run_items(p, items, mode, out_dir, done, baseline):
         if on_item:
             on_item()
     wanted = {i.id for i in items}

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from rag import metrics as m
 from rag.app import App
 from rag.evaluate import (
+    EvalPipeline,
     EvalRunError,
     EvalSetError,
     RunConfig,
@@ -172,14 +173,15 @@ def test_retrieval_run_resumes_and_metrics_recompute(seeded_app: App, tmp_path: 
     out = tmp_path / "run"
     config = RunConfig("dev.jsonl", "sha", "retrieval", True, "ident", "")
     done = prepare_out(out, config, fresh=False)
-    first = list(run_items(seeded_app, items[:5], "retrieval", out, done, baselines=True))
+    pipeline = EvalPipeline.from_app(seeded_app, "retrieval")
+    first = list(run_items(pipeline, items[:5], "retrieval", out, done, baselines=True))
     assert len(first) == 5
     # a torn last line (killed mid-write) is ignored; the rerun does only the remaining items
     with (out / "items.jsonl").open("a", encoding="utf-8") as fh:
         fh.write('{"id": "dev-06", "retr')
     done = prepare_out(out, config, fresh=False)
     assert done == {i.id for i in items[:5]}
-    rest = list(run_items(seeded_app, items, "retrieval", out, done, baselines=True))
+    rest = list(run_items(pipeline, items, "retrieval", out, done, baselines=True))
     assert [r.id for r in rest] == [i.id for i in items[5:]]
     records = read_run(out / "items.jsonl")
     assert len(records) == len(items)
@@ -206,7 +208,7 @@ def test_answer_run_records_citations_and_refusals(seeded_app: App, tmp_path: Pa
     first = next(i for i in items if i.id == "dev-01")
     unanswerable = next(i for i in items if i.type == "unanswerable")
     out = tmp_path / "run"
-    records = list(run_items(seeded_app, [first, unanswerable], "answer", out, set()))
+    records = list(run_items(EvalPipeline.from_app(seeded_app, "answer"), [first, unanswerable], "answer", out, set()))
     ok, refused = records
     assert ok.answer.startswith("2019年龙岗区百人以上企业建会率达98.9%") and not ok.refused
     assert ok.citations[0].source == "001_db1d55a4d02b970e.txt"
@@ -252,7 +254,7 @@ def test_summary_mode_records_and_metrics(fake_app: App, tmp_path: Path) -> None
                     encoding="utf-8")
     fake_app.use_llm(FakeLLM("第十六届运动会于7月28日开幕，3933名运动员参赛。共有5000名观众。"))
     items = load_set(sset, "summary")
-    [record] = list(run_items(fake_app, items, "summary", tmp_path / "run", set()))
+    [record] = list(run_items(EvalPipeline.from_app(fake_app, "summary"), items, "summary", tmp_path / "run", set()))
     assert record.summary == "第十六届运动会于7月28日开幕，3933名运动员参赛。"  # the invented 5000 is cut
     metrics = compute_metrics([record])
     assert metrics["summary"]["number_precision"] == 1.0
@@ -268,14 +270,18 @@ def test_a_resumed_run_refuses_changed_settings_prompts_or_documents(seeded_app:
 
     dev = ROOT / "eval" / "dev.jsonl"
     out = tmp_path / "run"
-    base = run_config(seeded_app, dev, "answer", False)
+
+    def config(app: App) -> RunConfig:
+        return run_config(EvalPipeline.from_app(app, "answer"), dev, "answer", False)
+
+    base = config(seeded_app)
     prepare_out(out, base, fresh=False)
     (out / "items.jsonl").write_text('{"id": "dev-01"}\n', encoding="utf-8")
-    assert prepare_out(out, run_config(seeded_app, dev, "answer", False), fresh=False) == {"dev-01"}
+    assert prepare_out(out, config(seeded_app), fresh=False) == {"dev-01"}
 
     def refused(app: App, field: str) -> None:
         with pytest.raises(EvalRunError, match=f"different {field}"):
-            prepare_out(out, run_config(app, dev, "answer", False), fresh=False)
+            prepare_out(out, config(app), fresh=False)
 
     changed = seeded_app.settings.model_copy(deep=True)
     changed.retrieval.k = 8
@@ -285,12 +291,11 @@ def test_a_resumed_run_refuses_changed_settings_prompts_or_documents(seeded_app:
     refused(App(changed, encoder=FakeEncoder(), llm=FakeLLM()), "generation_settings")
     changed = seeded_app.settings.model_copy(deep=True)
     changed.generation.threads = 1  # does not change answers
-    assert prepare_out(out, run_config(App(changed, encoder=FakeEncoder(), llm=FakeLLM()), dev, "answer", False),
-                       fresh=False) == {"dev-01"}
+    assert prepare_out(out, config(App(changed, encoder=FakeEncoder(), llm=FakeLLM())), fresh=False) == {"dev-01"}
     prompts = tmp_path / "prompts"
     shutil.copytree(ROOT / "prompts", prompts)
     monkeypatch.setenv("RAG_PROMPTS_DIR", str(prompts))
-    assert prepare_out(out, run_config(seeded_app, dev, "answer", False), fresh=False) == {"dev-01"}
+    assert prepare_out(out, config(seeded_app), fresh=False) == {"dev-01"}
     (prompts / "qa.txt").write_text((prompts / "qa.txt").read_text(encoding="utf-8") + "\n简要回答。",
                                     encoding="utf-8")
     refused(seeded_app, "prompts")
@@ -300,3 +305,13 @@ def test_a_resumed_run_refuses_changed_settings_prompts_or_documents(seeded_app:
     (extra / "new.txt").write_text("关于新增文件的通知\n一、总体要求\n新增一份文件，涉及资金100万元。", encoding="utf-8")
     ingest_paths(seeded_app, [extra])
     refused(seeded_app, "store_documents")
+
+
+def test_a_pipeline_without_the_piece_a_mode_needs_is_refused(seeded_app: App, tmp_path: Path) -> None:
+    items = load_set(ROOT / "eval" / "dev.jsonl", "answer")[:1]
+    retrieval_only = EvalPipeline.from_app(seeded_app, "retrieval")
+    assert retrieval_only.llm is None and retrieval_only.retriever is seeded_app.retriever
+    with pytest.raises(EvalRunError, match="needs a chat model"):
+        list(run_items(retrieval_only, items, "answer", tmp_path / "run", set()))
+    with pytest.raises(EvalRunError, match="needs a store"):
+        list(run_items(EvalPipeline(seeded_app.settings, llm=FakeLLM()), items, "retrieval", tmp_path / "r2", set()))

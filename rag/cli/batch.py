@@ -171,7 +171,7 @@ def eval_cmd(
 
 def _eval(rag_app: App, s: Settings, set_path: Path, mode: EvalMode, out_dir: Path, limit: int, baseline: bool,
           corpus: list[Path] | None, fresh: bool, model: str | None) -> list[EvalRecord]:
-    from rag.evaluate import run_eval
+    from rag.evaluate import EvalPipeline, run_eval
 
     if corpus:
         _ingest_first(rag_app, s, corpus)
@@ -179,5 +179,5 @@ def _eval(rag_app: App, s: Settings, set_path: Path, mode: EvalMode, out_dir: Pa
         rag_app.use_llm(model)
     with progress_bar() as bar:
         task = bar.add_task(f"eval {mode}", total=None)
-        return run_eval(rag_app, set_path, mode, out_dir, limit=limit, baseline=baseline, fresh=fresh,
+        return run_eval(EvalPipeline.from_app(rag_app, mode), set_path, mode, out_dir, limit=limit, baseline=baseline, fresh=fresh,
                         on_start=lambda todo: bar.update(task, total=todo), on_item=lambda: bar.advance(task))
