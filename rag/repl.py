@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import signal
 import sys
+import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,7 +95,16 @@ def _reader(app: App):  # type: ignore[no-untyped-def]
     return lambda prompt: session.prompt(prompt)
 
 
+def interruptible() -> None:
+    """Make Ctrl-C raise KeyboardInterrupt, which stops an answer: a process started in the
+    background by a shell without job control inherits SIGINT ignored, and Python then installs no
+    handler of its own, so Ctrl-C in the REPL would do nothing."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def run_repl(app: App, console: Console, model: str | None = None, log: bool = True) -> None:
+    interruptible()
     read = _reader(app)
     session = Session(app.settings.retrieval.k)
     console.print("loading models…", style="dim")

@@ -85,3 +85,23 @@ def test_ask_logs_unless_told_not_to(env: dict[str, str], tmp_path: Path) -> Non
     assert bad.returncode == 1 and "--since 'yesterday': expected YYYY-MM-DD" in bad.stderr
     missing = rag(env, "log", "show", "99")
     assert missing.returncode == 1 and "no answer 99 in the log" in missing.stderr
+
+
+def test_ctrl_c_works_in_the_repl_even_when_started_with_sigint_ignored() -> None:
+    import signal
+
+    probe = ("import signal, sys\n"
+             "from rag.repl import interruptible\n"
+             "if sys.argv[1] == 'on': interruptible()\n"
+             "try:\n"
+             "    signal.raise_signal(signal.SIGINT)\n"
+             "    print('ignored')\n"
+             "except KeyboardInterrupt:\n"
+             "    print('stopped')\n")
+
+    def run(mode: str) -> str:  # as a shell without job control starts a background command
+        return subprocess.run([sys.executable, "-c", probe, mode], capture_output=True, text=True, timeout=60,
+                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)).stdout.strip()
+
+    assert run("off") == "ignored"
+    assert run("on") == "stopped"
