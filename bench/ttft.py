@@ -98,12 +98,7 @@ def count_only(app: Any, items: list[dict[str, Any]]) -> None:
 
 
 def _prefix_tokens(llm: Any, messages: list[dict[str, str]]) -> int:
-    from rag.kvcache import common_prefix
-
-    if not hasattr(llm, "prompt_tokens"):
-        return 0
-    return common_prefix(llm.prompt_tokens(messages),
-                         llm.prompt_tokens([*messages[:-1], {**messages[-1], "content": ""}]))
+    return llm.fixed_prefix(messages)[1] if hasattr(llm, "fixed_prefix") else 0
 
 
 def timed(app: Any, items: list[dict[str, Any]], variants: list[str]) -> None:

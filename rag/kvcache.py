@@ -83,12 +83,14 @@ class PrefixCache:
         if not blob.startswith(MAGIC):
             return False
         header_end = blob.find(b"\n", len(MAGIC))
+        if header_end < 0:
+            return False
         try:
             header = json.loads(blob[len(MAGIC):header_end])
         except ValueError:
             return False
         state = blob[header_end + 1:]
-        if (header_end < 0 or header.get("n_tokens") != len(tokens) or header.get("bytes") != len(state)
+        if (not isinstance(header, dict) or header.get("n_tokens") != len(tokens) or header.get("bytes") != len(state)
                 or header.get("sha256") != hashlib.sha256(state).hexdigest()):
             return False
         ids = np.zeros(llama.input_ids.shape, dtype=llama.input_ids.dtype)

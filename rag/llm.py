@@ -89,7 +89,6 @@ class LlamaCppLLM(LLM):
             if text:
                 yield text
 
-
     def prompt_tokens(self, messages: list[Message]) -> list[int]:
         """The tokens llama-cpp-python's chat handler reads for ``messages`` (the GGUF's template)."""
         if self._formatter is None:
@@ -113,11 +112,16 @@ class LlamaCppLLM(LLM):
         self.last_prefix = ""
         if self.prefix_cache is None or len(messages) < 2 or "tokenizer.chat_template" not in self.llama.metadata:
             return
-        tokens = self.prompt_tokens(messages)
-        blank = self.prompt_tokens([*messages[:-1], {**messages[-1], "content": ""}])
-        n = common_prefix(tokens, blank)
+        tokens, n = self.fixed_prefix(messages)
         if MIN_PREFIX_TOKENS <= n < len(tokens):
             self.last_prefix = self.prefix_cache.prime(self.llama, tokens[:n])
+
+    def fixed_prefix(self, messages: list[Message]) -> tuple[list[int], int]:
+        """The prompt's tokens and how many of them do not depend on the last message's text (the
+        tokens it shares with the same prompt whose last message is empty)."""
+        tokens = self.prompt_tokens(messages)
+        blank = self.prompt_tokens([*messages[:-1], {**messages[-1], "content": ""}])
+        return tokens, common_prefix(tokens, blank)
 
 
 def _check_gguf(path: Path) -> None:

@@ -126,8 +126,8 @@ def focus(texts: list[str], score: Callable[[str], float], max_chars: int, neigh
     if max_chars <= 0 or sum(len(t) for t in texts) <= max_chars:
         return list(texts)
     sentences = [_pieces(t) for t in texts]
-    ranked = sorted(((score(s) * (1 - 0.1 * p), -p, -i) for p, ss in enumerate(sentences) for i, s in enumerate(ss)),
-                    reverse=True)
+    ranked = sorted(((score(s) * (1 - 0.1 * p), p, i) for p, ss in enumerate(sentences) for i, s in enumerate(ss)),
+                    key=lambda r: (-r[0], r[1], r[2]))
     keep: list[set[int]] = [set() for _ in texts]
     size = 0
 
@@ -139,13 +139,13 @@ def focus(texts: list[str], score: Callable[[str], float], max_chars: int, neigh
                 size += len(sentences[p][j])
             force = False
 
-    for value, neg_p, neg_i in ranked:  # each text's best sentence (its first, if none scores)
-        if not keep[-neg_p]:
-            take(-neg_p, -neg_i, force=True, context=neighbours if value > 0 else 0)
-    for value, neg_p, neg_i in ranked:
+    for value, p, i in ranked:  # each text's best sentence (its first, if none scores)
+        if not keep[p]:
+            take(p, i, force=True, context=neighbours if value > 0 else 0)
+    for value, p, i in ranked:
         if value <= 0:
             break
-        take(-neg_p, -neg_i)
+        take(p, i)
     out = []
     for p, ss in enumerate(sentences):
         parts, last = [], -1
