@@ -4,17 +4,26 @@
 "2019年龙岗区25-99人的企业建会率达到多少？": the follow-up's fragment takes the place of the part of the
 previous question it stands for (a year for a year, a place for a place, a qualifier of the same
 noun for a qualifier), and what it leaves out (subject, year, metric) is carried over. A question
-that names its own subject and is not elliptical is left alone. The rewrite never brings in a name
-or year that neither the conversation nor the follow-up mentions.
+that names its own subject and is not elliptical is left alone. The rewrite never brings in a name,
+year or figure that neither the conversation nor the follow-up mentions.
+
+Where code can only carry the subject and year over ("覆盖多少职工？" → "2019年龙岗区覆盖多少职工？",
+the 集体合同 of the previous question lost) or finds no rewrite at all, :func:`resolve` asks the chat
+model, with the earlier questions quoted inside one user message (given as chat turns, small models
+answer them instead of rewriting), and keeps its question only if it passes :func:`accept`.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rag import claims
 from rag.normalize import compact
+
+if TYPE_CHECKING:
+    from rag.llm import LLM
 
 _LEAD_RE = re.compile(r"^(?:那么|那|还有|另外|再问一下|再问|接着|然后)[，,、\s]*")
 _TAIL_RE = re.compile(r"(?:的情况|情况)?(?:呢|怎么样|如何|怎样)?[？?。.！!\s]*$")
@@ -23,6 +32,7 @@ _YEAR_RE = re.compile(r"(?:19|20)\d{2}年")
 _SUFFIX = "(?:省|市|区|县|镇|乡|街道|集团)"
 _QUESTION_RE = re.compile(r"多少|几|什么|哪|谁|是否|吗|如何|怎样|怎么|多长|多久|多大|何时|何地|何处")
 SHORT = 14  # a fragment this short (in characters, without its 那/呢) that names no place or year cannot stand alone
+_HOW_MANY_RE = re.compile(r"(?:多少|几)[个家项条名份张场宗次位所批]?")  # "确定了多少个|区级示范点": kept
 _TOPIC_TAIL_RE = re.compile(r"(?:在|于|的|需要|有|是|对|为|要|将)+$")
 
 
@@ -31,17 +41,24 @@ class Rewrite:
     question: str  # what is searched and answered
     original: str
     reason: str = ""  # empty when the question stands alone
+    needs_model: bool = False  # a follow-up that code rewrote only by carrying context over, or not at all
+    carried: tuple[str, ...] = ()  # the year and subject code carried over: a model's rewrite must keep them
+    by: str = ""  # "code" or "model" when changed
 
     @property
     def changed(self) -> bool:
         return self.question != self.original
 
 
+_REGION_RE = re.compile(r"(?:广西壮族|内蒙古|西藏|宁夏回族|新疆维吾尔)自治区")
+
+
 def _subject(question: str) -> str:
     """The place/organisation the question is about, with its suffix ("深圳市罗湖区")."""
     names = claims.names_in(compact(question))
     if not names:
-        return ""
+        region = _REGION_RE.search(question)  # names_in leaves 自治区 names to jieba, which keeps them whole
+        return region.group(0) if region else ""
     chain = "".join(f"(?:{re.escape(n)}{_SUFFIX}?)?" for n in names[1:])
     m = re.search(f"{re.escape(names[0])}{_SUFFIX}?{chain}", question)
     return m.group(0) if m else ""
@@ -63,13 +80,27 @@ def rewrite(question: str, history: list[str]) -> Rewrite:
     fragment = _TAIL_RE.sub("", _LEAD_RE.sub("", text)).strip("，, ")
     if not fragment or not _is_followup(text, fragment):
         return Rewrite(text, text)
-    out = _merge(fragment, previous, asks=bool(_QUESTION_RE.search(fragment)))
-    if out is None or _drifts(out, [*history, text]):
-        return Rewrite(text, text, "")
-    return Rewrite(out, text, f"follow-up of “{previous}”")
+    merged = _merge(fragment, previous, asks=bool(_QUESTION_RE.search(fragment)))
+    if merged is None or _drifts(merged.text, [*history, text]):
+        return Rewrite(text, text, "", needs_model=True)
+    return Rewrite(merged.text, text, f"follow-up of “{previous}”", needs_model=bool(merged.carried),
+                   carried=merged.carried, by="code")
 
 
-def _merge(fragment: str, previous: str, asks: bool) -> str | None:
+@dataclass(frozen=True)
+class _Merged:
+    text: str
+    carried: tuple[str, ...] = ()  # set when the fragment was only prefixed with the previous year/subject
+
+
+def _merge(fragment: str, previous: str, asks: bool) -> _Merged | None:
+    out = _merge_text(fragment, previous, asks)
+    if isinstance(out, _Merged) or out is None:
+        return out
+    return _Merged(out)
+
+
+def _merge_text(fragment: str, previous: str, asks: bool) -> str | _Merged | None:
     prev_body = re.sub(r"[？?。.！!\s]+$", "", previous)
     subject = _subject(prev_body)
     if _PRONOUN_RE.search(fragment) and subject:
@@ -90,6 +121,7 @@ def _merge(fragment: str, previous: str, asks: bool) -> str | None:
             at = prev_body.find(head)
             start = max(prev_body.rfind(subject) + len(subject) if subject else 0,
                         max((m.end() for m in _YEAR_RE.finditer(prev_body[:at])), default=0),
+                        max((m.end() for m in _HOW_MANY_RE.finditer(prev_body[:at])), default=0),
                         _last_verb_end(prev_body[:at]))
             return prev_body[:start] + fragment + prev_body[at + len(head):] + "？"
         return None
@@ -100,13 +132,13 @@ def _merge(fragment: str, previous: str, asks: bool) -> str | None:
         if topic:
             return topic + fragment + "？"
     # a question of its own that lacks the subject or year: carry them over
-    context = ""
+    carried = []
     prev_year = _YEAR_RE.search(prev_body)
     if prev_year and not year:
-        context += prev_year.group(0)
+        carried.append(prev_year.group(0))
     if subject and not place:
-        context += subject
-    return (context + fragment + "？") if context else None
+        carried.append(subject)
+    return _Merged("".join(carried) + fragment + "？", tuple(carried)) if carried else None
 
 
 def _last_verb_end(text: str) -> int:
@@ -128,9 +160,67 @@ def _shared_head(fragment: str, previous: str) -> str:
     return ""
 
 
+_NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
+
+
 def _drifts(rewritten: str, said: list[str]) -> bool:
-    """The rewrite names a place or year nobody mentioned."""
+    """The rewrite names a place, year or figure nobody mentioned."""
     heard = compact("".join(said))
     names = claims.names_in(compact(rewritten))
-    years = _YEAR_RE.findall(rewritten)
-    return any(n not in heard for n in names) or any(y not in heard for y in years)
+    numbers = _NUMBER_RE.findall(compact(rewritten))
+    return any(n not in heard for n in names) or any(x not in heard for x in numbers)
+
+
+# --- the model, where code falls short -------------------------------------------------------------
+
+HISTORY_TURNS = 2  # earlier questions quoted to the model
+_LABEL_RE = re.compile(r"^(?:改写后的问题|改写后|改写|问题|独立问题)[：:]\s*")
+_FILLER_RE = re.compile(r"[那呢吗啊呀吧了的么还有另外再问一下接着然后，,、？?。.！!\s]")
+
+
+def model_prompt(question: str, history: list[str]) -> list[dict[str, str]]:
+    from rag.prompting import prompt
+
+    earlier = "\n".join(f"{i}. {q}" for i, q in enumerate(history[-HISTORY_TURNS:], 1))
+    return [{"role": "system", "content": prompt("rewrite_system")},
+            {"role": "user", "content": prompt("rewrite_user").format(history=earlier, question=question.strip())}]
+
+
+def accept(reply: str, question: str, history: list[str], carried: tuple[str, ...] = ()) -> str | None:
+    """The model's rewrite, cleaned, or None when it is no rewrite of ``question``: empty, an answer
+    (no question form, a citation, too long,, drifting (a name, year or figure nobody mentioned),
+    dropping what code had carried over, losing the follow-up's own words, or asking more than it)."""
+    line = next((ln.strip() for ln in reply.strip().splitlines() if ln.strip()), "")
+    line = _LABEL_RE.sub("", line).strip("“”\"'「」 ")
+    if not 4 <= len(line) <= 80 or "[" in line or "资料" in line:
+        return None
+    line = re.sub(r"[。.！!]+$", "", line)
+    if not line.endswith(("？", "?")):
+        line += "？"
+    said = [*history, question]
+    if _drifts(line, said) or any(compact(c) not in compact(line) for c in carried):
+        return None
+    own = _FILLER_RE.sub("", _QUESTION_RE.sub("", question))
+    if own and sum(ch in line for ch in own) < 0.6 * len(own):
+        return None
+    asked = len(_QUESTION_RE.findall(line))
+    if compact(line) == compact(question) or not asked or asked > max(1, len(_QUESTION_RE.findall(question))):
+        return None  # no question, or the previous question asked again alongside this one
+    return line
+
+
+def resolve(question: str, history: list[str], llm: LLM | None = None, max_tokens: int = 48) -> Rewrite:
+    """The question to search and answer: code's rewrite, or the model's where code falls short and
+    ``llm`` is given (code's, or the question as typed, when the model's is not accepted)."""
+    done = rewrite(question, history)
+    return improve(done, history, llm, max_tokens) if done.needs_model and llm is not None else done
+
+
+def improve(done: Rewrite, history: list[str], llm: LLM, max_tokens: int = 48) -> Rewrite:
+    """The model's rewrite of ``done.original`` if it is accepted, else ``done``."""
+    question = done.original
+    reply = llm.complete(model_prompt(question, history), max_tokens=max_tokens)
+    better = accept(reply, question, history, done.carried)
+    if better is None:
+        return done
+    return Rewrite(better, done.original, f"follow-up of “{history[-1]}” (model)", by="model")

@@ -196,8 +196,8 @@ def answer_prose(record: EvalRecord) -> str:
 
 
 def item_correct(record: EvalRecord) -> bool | None:
-    """Answer mode: right refusal, or every must_include present; None when not gradable."""
-    if record.mode != "answer" or record.error is not None:
+    """Answer and chat modes: right refusal, or every must_include present; None when not gradable."""
+    if record.mode not in ("answer", "chat") or record.error is not None:
         return None
     if record.type == "unanswerable":
         return record.refused

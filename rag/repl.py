@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from rag.answer import AnswerResult
     from rag.answerlog import Entry
     from rag.app import App
+    from rag.followup import Rewrite
 
 HELP = """命令 / commands:
   /sources            the last answer's passages (/sources N: passage N in full, cited sentences marked)
@@ -136,10 +137,9 @@ def run_repl(app: App, console: Console, model: str | None = None, log: bool = T
 def ask(app: App, console: Console, session: Session, text: str, log: bool) -> None:
     from rag.answer import QuestionError, answer_question
     from rag.answerlog import entry_of, log_answer
-    from rag.followup import rewrite
     from rag.render import draft_view, print_answer
 
-    asked = rewrite(text, session.history)
+    asked = searched_question(app, console, session, text)
     if asked.changed:
         console.print(f"→ {asked.question}", style="dim", highlight=False, markup=False)
     try:
@@ -162,6 +162,21 @@ def ask(app: App, console: Console, session: Session, text: str, log: bool) -> N
         if warning:
             result.warnings.append(warning)
     print_answer(console, result)
+
+
+def searched_question(app: App, console: Console, session: Session, text: str) -> Rewrite:
+    """The question as searched: rewritten by code, or by the model where code falls short."""
+    from rag.followup import improve, rewrite
+
+    done = rewrite(text, session.history)
+    conv = app.settings.conversation
+    if not (conv.model_rewrite and done.needs_model):
+        return done
+    try:
+        with console.status("改写追问…"):
+            return improve(done, session.history, app.llm, conv.rewrite_tokens)
+    except KeyboardInterrupt:
+        return done
 
 
 def command(app: App, console: Console, session: Session, cmd: str, arg: str) -> None:

@@ -115,6 +115,12 @@ class IngestSettings(_Section):
         "inside", description="inside: only links that stay inside the folder being ingested")
 
 
+class ConversationSettings(_Section):
+    model_rewrite: bool = Field(True, description="let the chat model rewrite a follow-up that code can only "
+                                "complete with the previous subject and year, or not at all")
+    rewrite_tokens: int = Field(48, ge=8, le=256, description="longest model rewrite, in tokens")
+
+
 class LogSettings(_Section):
     enabled: bool = Field(True, description="record every answer in $RAG_HOME/log.sqlite (`rag log`)")
 
@@ -130,6 +136,7 @@ class Settings(_Section):
     generation: GenerationSettings = Field(default_factory=GenerationSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     log: LogSettings = Field(default_factory=LogSettings)
+    conversation: ConversationSettings = Field(default_factory=ConversationSettings)
 
     @property
     def models_dir(self) -> Path:

@@ -173,6 +173,29 @@ class EvalItem(_Json):
     summary: str = ""
 
 
+class ChatTurn(_Json):
+    """One turn of a conversation in a chat eval set: the question as typed, what its standalone
+    rewrite must hold, the same question asked standalone, and the gold answer (as in EvalItem)."""
+
+    question: str
+    type: str = "followup"
+    rewrite_must_include: list[str] | None = None  # None: a question that stands alone, left untouched
+    standalone: str = ""
+    answer: str = ""
+    must_include: list[str] = Field(default_factory=list)
+    sources: list[str] = Field(default_factory=list)
+
+    @property
+    def graded(self) -> bool:
+        return bool(self.must_include) or self.type == "unanswerable"
+
+
+class ChatItem(_Json):
+    id: str
+    type: str = "chat"
+    turns: list[ChatTurn]
+
+
 class RetrievedRef(_Json):
     rank: int
     source: str
@@ -224,6 +247,14 @@ class EvalRecord(_Json):
     draft: str = ""
     # summary
     summary: str = ""
+    # chat: a turn of a conversation ("first", "followup", "standalone") or its standalone twin ("twin")
+    conversation: str | None = None
+    turn: int | None = None
+    role: str | None = None
+    searched: str | None = None
+    rewritten_by: str | None = None
+    rewrite_must_include: list[str] | None = None
+    rewrite_ok: bool | None = None
     timings: dict[str, float] = Field(default_factory=dict)
     error: str | None = None
 

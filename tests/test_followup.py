@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.followup import rewrite
+from rag.followup import resolve, rewrite
+from rag.testing import FakeLLM
 
 RATE = "2019年龙岗区百人以上企业建会率达到多少？"
 
@@ -38,3 +39,64 @@ def test_rewrite(history: list[str], question: str, searched: str) -> None:
 def test_the_latest_question_is_followed() -> None:
     history = [RATE, "2019年龙岗区签订了多少份集体合同？"]
     assert rewrite("2020年呢？", history).question == "2020年龙岗区签订了多少份集体合同？"
+
+
+# --- the model, where code can only carry the subject and year over ---------------------------------
+
+CONTRACTS = "2019年龙岗区签订了多少份集体合同？"
+
+
+def _model(reply: str) -> FakeLLM:
+    return FakeLLM(reply)
+
+
+def test_the_model_completes_what_code_could_only_prefix() -> None:
+    llm = _model("改写：2019年龙岗区签订的集体合同覆盖多少职工？")
+    r = resolve("覆盖多少职工？", [CONTRACTS], llm)
+    assert (r.question, r.by) == ("2019年龙岗区签订的集体合同覆盖多少职工？", "model")
+    system, user = llm.sent[0]
+    assert system["role"] == "system" and user["role"] == "user"  # the history quoted in one user message
+    assert CONTRACTS in user["content"] and "覆盖多少职工？" in user["content"]
+
+
+@pytest.mark.parametrize(("reply", "why"), [
+    ("龙岗区签订的集体合同覆盖多少职工？", "drops the year code carried over"),
+    ("2019年龙岗区集体合同覆盖职工27.9万人[1]。", "an answer, with a figure nobody mentioned"),
+    ("2019年罗湖区签订的集体合同覆盖多少职工？", "a district nobody mentioned"),
+    ("2019年龙岗区签订了多少份集体合同，覆盖多少职工？", "asks the previous question again"),
+    ("2019年龙岗区签订了多少份集体合同？", "loses the follow-up's own words"),
+    ("", "empty"),
+])
+def test_a_model_rewrite_that_is_no_rewrite_leaves_code_s(reply: str, why: str) -> None:
+    r = resolve("覆盖多少职工？", [CONTRACTS], _model(reply))
+    assert (r.question, r.by) == ("2019年龙岗区覆盖多少职工？", "code"), why
+
+
+@pytest.mark.parametrize(("history", "question"), [
+    ([RATE], "那25-99人的企业呢？"),  # code rewrites it whole
+    ([RATE], "罗湖区建成了多少家四级职工服务阵地？"),  # standalone
+    ([], "覆盖多少职工？"),  # nothing to follow
+])
+def test_the_model_is_not_asked_when_code_suffices(history: list[str], question: str) -> None:
+    llm = _model("2019年龙岗区签订的集体合同覆盖多少职工？")
+    r = resolve(question, history, llm)
+    assert llm.sent == []
+    assert r.question == rewrite(question, history).question
+
+
+def test_a_follow_up_code_cannot_rewrite_goes_to_the_model() -> None:
+    history = ["传化集团工会总结的产改工作“四个坚持”是什么？"]
+    assert rewrite("那三点体会呢？", history).question == "那三点体会呢？"
+    r = resolve("那三点体会呢？", history, _model("传化集团工会总结的产改工作三点体会是什么？"))
+    assert r.question == "传化集团工会总结的产改工作三点体会是什么？"
+    assert resolve("那三点体会呢？", history, _model("四个坚持是什么？")).question == "那三点体会呢？"
+
+
+def test_the_autonomous_region_is_replaced_not_prefixed() -> None:
+    r = rewrite("那北京市红十字会呢？", ["广西壮族自治区红十字会接收捐款账户信息是什么？"])
+    assert r.question == "北京市红十字会接收捐款账户信息是什么？"
+
+
+def test_the_count_of_the_previous_question_is_kept() -> None:
+    r = rewrite("那街道级示范点呢？", ["龙岗区工会联合会综合改革确定了多少个区级示范点？"])
+    assert r.question == "龙岗区工会联合会综合改革确定了多少个街道级示范点？"

@@ -134,9 +134,9 @@ def eval_cmd(
     target: Annotated[list[str], typer.Argument(metavar="SET.jsonl | compare A B",
                                                 help="an eval set, or `compare` and two --out directories")],
     store: StoreOpt = None,
-    mode: Annotated[str, typer.Option(help="retrieval | answer | summary")] = "answer",
+    mode: Annotated[str, typer.Option(help="retrieval | answer | summary | chat")] = "answer",
     out: Annotated[Path | None, typer.Option("--out", help="run directory (default: eval-runs/<set>-<mode>)")] = None,
-    limit: Annotated[int, typer.Option("--limit", help="only the first N items (0 = all)")] = 0,
+    limit: Annotated[int, typer.Option("--limit", help="only the first N items, or conversations (0 = all)")] = 0,
     baseline: Annotated[bool, typer.Option("--baseline", help="also BM25-only and dense-only retrieval")] = False,
     corpus: Annotated[list[Path] | None, typer.Option("--corpus", help="ingest these files/folders first")] = None,
     fresh: Annotated[bool, typer.Option("--fresh", help="discard earlier records in --out")] = False,
@@ -156,8 +156,8 @@ def eval_cmd(
         return
     if len(target) != 1:
         raise fail("usage: rag eval SET.jsonl [options]  |  rag eval compare RUN_A RUN_B")
-    if mode not in ("retrieval", "answer", "summary"):
-        raise fail(f"--mode {mode!r}: expected retrieval, answer or summary")
+    if mode not in ("retrieval", "answer", "summary", "chat"):
+        raise fail(f"--mode {mode!r}: expected retrieval, answer, summary or chat")
     run_mode = cast("EvalMode", mode)
     set_path = Path(target[0])
     s = settings(store=store, generation__backend=backend, generation__base_url=base_url)
@@ -165,12 +165,13 @@ def eval_cmd(
     out_dir = out or Path("eval-runs") / f"{set_path.stem}-{mode}"
     records = guarded(lambda: _eval(rag_app, s, set_path, run_mode, out_dir, limit, baseline, corpus, fresh, model))
     print_metrics(compute_metrics(records), console)
-    console.print(f"{len(records)} records -> {out_dir / 'items.jsonl'}, {out_dir / 'metrics.json'}, "
-                  f"{out_dir / 'report.html'}", highlight=False)
+    console.print(f"{len(records)} records -> {out_dir / 'items.jsonl'}, {out_dir / 'metrics.json'}"
+                  + ("" if mode == "chat" else f", {out_dir / 'report.html'}"), highlight=False)
 
 
 def _eval(rag_app: App, s: Settings, set_path: Path, mode: EvalMode, out_dir: Path, limit: int, baseline: bool,
           corpus: list[Path] | None, fresh: bool, model: str | None) -> list[EvalRecord]:
+    from rag.evalchat import run_chat
     from rag.evaluate import EvalPipeline, run_eval
 
     if corpus:
@@ -179,5 +180,8 @@ def _eval(rag_app: App, s: Settings, set_path: Path, mode: EvalMode, out_dir: Pa
         rag_app.use_llm(model)
     with progress_bar() as bar:
         task = bar.add_task(f"eval {mode}", total=None)
+        if mode == "chat":
+            return run_chat(EvalPipeline.from_app(rag_app, "answer"), set_path, out_dir, limit=limit, fresh=fresh,
+                            on_start=lambda todo: bar.update(task, total=todo), on_item=lambda: bar.advance(task))
         return run_eval(EvalPipeline.from_app(rag_app, mode), set_path, mode, out_dir, limit=limit, baseline=baseline, fresh=fresh,
                         on_start=lambda todo: bar.update(task, total=todo), on_item=lambda: bar.advance(task))
