@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx", ".pdf", ".jsonl", ".jsonl.gz")
+SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx", ".pdf", ".xlsx", ".csv", ".jsonl", ".jsonl.gz",
+            ".doc", ".wps", ".xls")  # the last three are refused by name, with what to save them as
 Follow = Literal["inside", "all", "none"]
 
 

@@ -176,6 +176,8 @@ def read_docx(data: bytes) -> str:
         raise LoadError(f"damaged or truncated .docx ({exc.__class__.__name__})") from exc
     except Exception as exc:  # python-docx raises several unrelated types on bad packages
         raise LoadError(f"damaged .docx: {exc}") from exc
+    from rag.tables import CAPTION_CHARS, Table, docx_rows, table_lines
+
     lines: list[str] = []
     body = document.element.body
     for child in body.iterchildren():
@@ -183,13 +185,9 @@ def read_docx(data: bytes) -> str:
         if tag == "p":
             lines.append("".join(node.text or "" for node in child.iter() if node.tag.endswith("}t")))
         elif tag == "tbl":
-            for row in child.iter():
-                if row.tag.endswith("}tr"):
-                    cells = []
-                    for cell in row:
-                        if cell.tag.endswith("}tc"):
-                            cells.append("".join(n.text or "" for n in cell.iter() if n.tag.endswith("}t")))
-                    lines.append(" | ".join(c.strip() for c in cells))
+            above = next((ln.strip() for ln in reversed(lines) if ln.strip()), "")
+            caption = above if len(above) <= CAPTION_CHARS else ""
+            lines.extend(table_lines(Table(caption, docx_rows(child))))
     return "\n".join(lines)
 
 
@@ -218,11 +216,19 @@ def read_pdf(data: bytes) -> str:
     return text
 
 
+LEGACY = {".doc": ".docx", ".wps": ".docx", ".xls": ".xlsx", "ole": ".docx or .xlsx"}
+
+
 def sniff_kind(data: bytes, suffix: str) -> str:
     if data.startswith(b"%PDF"):
         return ".pdf"
     if data.startswith(b"PK\x03\x04"):
-        return ".docx" if b"word/" in data[:200_000] or suffix == ".docx" else "zip"
+        head = data[:200_000]
+        if b"word/" in head or suffix == ".docx":
+            return ".docx"
+        return ".xlsx" if b"xl/" in head or suffix == ".xlsx" else "zip"
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "ole"  # Word 97-2003 .doc, WPS .wps, Excel .xls
     if data.startswith(b"\x1f\x8b"):
         return "gzip"
     return suffix

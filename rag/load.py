@@ -20,6 +20,7 @@ from typing import Any
 from rag.discover import LoadFailure, named_path, not_regular, suffix_of
 from rag.errors import LoadError
 from rag.formats import (
+    LEGACY,
     check_zip,
     decode_bytes,
     html_to_text,
@@ -32,6 +33,7 @@ from rag.formats import (
 from rag.normalize import clean_text, has_cjk, search_form, squeeze_cjk_spaces
 from rag.records import RecordFields, read_records
 from rag.settings import IngestSettings
+from rag.tables import read_csv, read_xlsx
 
 __all__ = ["Document", "LoadFailure", "RecordFields", "build_document", "file_signature", "load_file"]
 
@@ -192,8 +194,8 @@ def load_file(path: Path, fields: RecordFields | None = None,
         data = _read_limited(path, limits)
         kind = sniff_kind(data, suffix)
         warnings = []
-        if kind != suffix and kind in (".pdf", ".docx") and suffix in (".pdf", ".docx", ".txt", ".md", ".html",
-                                                                       ".htm"):
+        if kind != suffix and kind in (".pdf", ".docx", ".xlsx") and suffix in (".pdf", ".docx", ".xlsx", ".txt",
+                                                                                ".md", ".html", ".htm", ".csv"):
             warnings.append(f"content is {kind} but the name says {suffix}; read as {kind}")
         if kind == ".pdf":
             text = read_pdf(data)
@@ -202,6 +204,16 @@ def load_file(path: Path, fields: RecordFields | None = None,
                 raise LoadError("not a .docx (no zip container): wrong extension or damaged file")
             check_zip(data, ".docx", limits.max_zip_members, limits.max_unpacked_bytes)
             text = read_docx(data)
+        elif kind == ".xlsx":
+            check_zip(data, ".xlsx", limits.max_zip_members, limits.max_unpacked_bytes)
+            text = "\n".join(read_xlsx(data))
+            if not text.strip():
+                raise LoadError("the workbook has no cells with text")
+        elif kind == ".csv":
+            text = "\n".join(read_csv(decode_bytes(data), path.stem))
+        elif kind == "ole" or suffix in LEGACY:
+            raise LoadError(f"a legacy {suffix if suffix in LEGACY else 'Office'} file (Word/Excel 97-2003 or WPS), "
+                            f"which no maintained library reads; save it as {LEGACY[suffix if suffix in LEGACY else kind]}")
         elif kind in ("zip", "gzip"):
             raise LoadError(f"{kind} archive with a {suffix} name; unpack it first")
         else:
