@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx", ".pdf", ".xlsx", ".csv", ".jsonl", ".jsonl.gz",
+            ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp",
             ".doc", ".wps", ".xls")  # the last three are refused by name, with what to save them as
 Follow = Literal["inside", "all", "none"]
 

@@ -10,6 +10,7 @@ import zipfile
 from typing import Any
 
 from rag.errors import LoadError
+from rag.ocr import PageFn
 
 
 def _looks_binary(data: bytes) -> bool:
@@ -191,9 +192,13 @@ def read_docx(data: bytes) -> str:
     return "\n".join(lines)
 
 
-def read_pdf(data: bytes) -> str:
+def read_pdf(data: bytes, ocr: bool = True, dpi: int = 200, on_page: PageFn | None = None) -> tuple[str, list[str]]:
+    """A PDF's text and warnings: the text layer of each page, and OCR for the pages without a
+    usable one (each such page, and the page after it, headed by a marker line)."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
+
+    from rag.ocr import ocr_image, page_marker, render_pdf_pages, usable
 
     try:
         reader = PdfReader(io.BytesIO(data))
@@ -210,12 +215,35 @@ def read_pdf(data: bytes) -> str:
         raise LoadError(f"damaged or truncated PDF ({exc})") from exc
     except Exception as exc:
         raise LoadError(f"unreadable PDF: {exc.__class__.__name__}: {exc}") from exc
-    text = "\n".join(pages)
-    if not text.strip():
-        raise LoadError("PDF has no text layer (scanned images?); OCR it first")
-    return text
+    scanned = [i for i, text in enumerate(pages) if not usable(text)]
+    if not scanned:
+        return "\n".join(pages), []
+    if not ocr:
+        if len(scanned) == len(pages):
+            raise LoadError("PDF has no text layer (scanned images?) and OCR is off (ingest.ocr)")
+        return "\n".join(pages), [f"pages {_page_list(scanned)} have no text layer and were skipped "
+                                   "(OCR is off: ingest.ocr)"]
+    for done, (index, image) in enumerate(render_pdf_pages(data, scanned, dpi), 1):
+        pages[index] = ocr_image(image)
+        if on_page:
+            on_page(done, len(scanned))
+    read = [i for i in scanned if pages[i].strip()]  # a blank page is no scanned page
+    if not read and len(scanned) == len(pages):
+        raise LoadError("PDF has no text layer and OCR found no text on its pages")
+    out: list[str] = []
+    for i, text in enumerate(pages):
+        if i in read or i - 1 in read:
+            out.append(page_marker(i + 1, ocr=i in read))
+        out.append(text)
+    return "\n".join(out), [f"OCR: pages {_page_list(read)} read from images"] if read else []
 
 
+def _page_list(indexes: list[int]) -> str:
+    shown = ", ".join(str(i + 1) for i in indexes[:10])
+    return shown + (f" and {len(indexes) - 10} more" if len(indexes) > 10 else "")
+
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 LEGACY = {".doc": ".docx", ".wps": ".docx", ".xls": ".xlsx", "ole": ".docx or .xlsx"}
 
 
@@ -231,6 +259,9 @@ def sniff_kind(data: bytes, suffix: str) -> str:
         return "ole"  # Word 97-2003 .doc, WPS .wps, Excel .xls
     if data.startswith(b"\x1f\x8b"):
         return "gzip"
+    for magic, kind in ((b"\x89PNG\r\n", ".png"), (b"\xff\xd8\xff", ".jpg"), (b"II*\x00", ".tif"), (b"MM\x00*", ".tif")):
+        if data.startswith(magic):
+            return suffix if suffix in IMAGE_SUFFIXES else kind
     return suffix
 
 

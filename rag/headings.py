@@ -7,6 +7,7 @@ import re
 
 CN_NUM = "一二三四五六七八九十百零〇"
 _HEADING_PATTERNS: list[tuple[int, re.Pattern[str]]] = [
+    (0, re.compile(r"^〔(?:扫描件)?第\d+页(?:，OCR)?〕$")),  # rag.ocr.page_marker: above every other heading
     (1, re.compile(f"^第[{CN_NUM}\\d]+[编章](?:\\s|$|[^{CN_NUM}])")),
     (1, re.compile(f"^[{CN_NUM}]+、")),
     (2, re.compile(f"^第[{CN_NUM}\\d]+节")),

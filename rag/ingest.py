@@ -77,6 +77,19 @@ ProgressFn = Callable[[str, int, int], None]
 EMBED_BATCH_CHUNKS = 4096
 
 
+def _ocr_progress(progress: ProgressFn | None, name: str, n: int, total: int) -> Callable[[int, int], None] | None:
+    """Pages/s and the time left of a scan being OCR'd, in the file's progress line."""
+    if progress is None:
+        return None
+    started = time.perf_counter()
+
+    def on_page(done: int, pages: int) -> None:
+        rate = done / max(time.perf_counter() - started, 1e-6)
+        progress(f"{name[:20]} OCR {done}/{pages}页 {rate:.2f}页/s 剩余{(pages - done) / rate:.0f}s", n, total)
+
+    return on_page
+
+
 def ingest(paths: list[Path], writer: StoreWriter, settings: Settings, encoder: Encoder,
            prune: bool = False, fields: RecordFields | None = None,
            progress: ProgressFn | None = None) -> IngestReport:
@@ -137,7 +150,7 @@ def ingest(paths: list[Path], writer: StoreWriter, settings: Settings, encoder: 
             continue
         seen: set[str] = set()
         file_failed = False
-        for item in load_file(path, fields, settings.ingest):
+        for item in load_file(path, fields, settings.ingest, _ocr_progress(progress, path.name, n, len(files))):
             if isinstance(item, LoadFailure):
                 report.failures.append(item)
                 file_failed = file_failed or item.path == str(path)

@@ -20,6 +20,7 @@ from typing import Any
 from rag.discover import LoadFailure, named_path, not_regular, suffix_of
 from rag.errors import LoadError
 from rag.formats import (
+    IMAGE_SUFFIXES,
     LEGACY,
     check_zip,
     decode_bytes,
@@ -31,6 +32,7 @@ from rag.formats import (
     split_front_matter,
 )
 from rag.normalize import clean_text, has_cjk, search_form, squeeze_cjk_spaces
+from rag.ocr import PageFn, page_marker, read_image
 from rag.records import RecordFields, read_records
 from rag.settings import IngestSettings
 from rag.tables import read_csv, read_xlsx
@@ -172,9 +174,10 @@ def _read_limited(path: Path, limits: IngestSettings) -> bytes:
     return data
 
 
-def load_file(path: Path, fields: RecordFields | None = None,
-              limits: IngestSettings | None = None) -> Iterator[Document | LoadFailure]:
-    """Documents in one file (several for record files); failures are yielded, never raised."""
+def load_file(path: Path, fields: RecordFields | None = None, limits: IngestSettings | None = None,
+              on_page: PageFn | None = None) -> Iterator[Document | LoadFailure]:
+    """Documents in one file (several for record files); failures are yielded, never raised.
+    ``on_page(done, total)`` is called as OCR reads the pages of a scan."""
     fields = fields or RecordFields()
     limits = limits or IngestSettings()
     key = str(named_path(path))
@@ -198,7 +201,15 @@ def load_file(path: Path, fields: RecordFields | None = None,
                                                                                 ".md", ".html", ".htm", ".csv"):
             warnings.append(f"content is {kind} but the name says {suffix}; read as {kind}")
         if kind == ".pdf":
-            text = read_pdf(data)
+            text, notes = read_pdf(data, limits.ocr, limits.ocr_dpi, on_page)
+            warnings.extend(notes)
+        elif kind in IMAGE_SUFFIXES:
+            if not limits.ocr:
+                raise LoadError("an image, and OCR is off (ingest.ocr)")
+            frames = read_image(data, on_page)
+            text = "\n".join(page_marker(i, ocr=True) + "\n" + t for i, t in enumerate(frames, 1) if t.strip())
+            if not text:
+                raise LoadError("OCR found no text in the image")
         elif kind == ".docx":
             if suffix == ".docx" and not data.startswith(b"PK\x03\x04"):
                 raise LoadError("not a .docx (no zip container): wrong extension or damaged file")

@@ -111,6 +111,8 @@ class IngestSettings(_Section):
     max_unpacked_bytes: int = Field(1024 * 2**20, ge=1024, description="unpacked size of a .docx/.xlsx or "
                                     ".jsonl.gz")
     max_zip_members: int = Field(10_000, ge=10, description="files inside a .docx/.xlsx")
+    ocr: bool = Field(True, description="OCR PDF pages without a usable text layer, and image files")
+    ocr_dpi: int = Field(200, ge=72, le=600, description="resolution PDF pages are rendered at for OCR")
     follow_symlinks: Literal["inside", "all", "none"] = Field(
         "inside", description="inside: only links that stay inside the folder being ingested")
 

@@ -120,7 +120,7 @@ def ingest(
             task = bar.add_task("ingest", total=None)
 
             def progress(name: str, n: int, total: int) -> None:
-                bar.update(task, completed=n - 1, total=total, description=name[:40])
+                bar.update(task, completed=n - 1, total=total, description=name[:60])
 
             return run_ingest(paths, writer, s, rag_app.encoder, prune=prune,
                               fields=RecordFields(id_field, text_field), progress=progress)

@@ -1,0 +1,140 @@
+"""OCR of scans (the packaged PP-OCRv4 models, really run): images, image-only and mixed PDFs."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from bench.scans import image_pdf, png, render_page
+from rag.app import App
+from rag.load import Document, LoadFailure, load_file
+from rag.metrics import lcs_length
+from rag.ocr import Box, layout
+from rag.settings import IngestSettings
+from tests.conftest import ingest_paths
+from tests.test_bad_input import make_pdf
+
+RATE = ("由区分管领导亲自协调，成功推动多个长期未建会企业完成建会，百人以上企业建会率达98.9%，超额完成95%的年度组建任务，"
+        "25-99人企业建会率达到74.4%，提前完成三年组建规划。")
+CASES = "全年完成2346宗劳资纠纷调处工作，为职工争取各类经济利益1.8亿元。"
+
+
+def _cer(truth: str, got: str) -> float:
+    return 1 - lcs_length(truth, got) / len(truth)
+
+
+# --- layout, on boxes given by hand ----------------------------------------------------------------
+
+def _box(x0: float, y0: float, x1: float, text: str, h: float = 30) -> Box:
+    return Box(x0, y0, x1, y0 + h, text)
+
+
+def test_lines_join_into_paragraphs_at_indents_short_lines_and_gaps() -> None:
+    boxes = [
+        _box(160, 100, 1000, "一、总体情况"),  # a short line ends its paragraph
+        _box(220, 150, 1500, "2019年，龙岗区工会改革创新取得实质性"),  # indented: a new paragraph
+        _box(160, 200, 1500, "成效，推动区委将工会组织建设工作纳入"),
+        _box(160, 250, 700, "党建考核。"),
+        _box(220, 300, 1500, "全年完成2346宗劳资纠纷调处工作，为"),
+        _box(160, 350, 900, "职工争取各类经济利益。"),
+        _box(160, 480, 1500, "下一步工作思路"),  # after a wide gap
+    ]
+    assert layout(boxes[::-1]).splitlines() == [
+        "一、总体情况",
+        "2019年，龙岗区工会改革创新取得实质性成效，推动区委将工会组织建设工作纳入党建考核。",
+        "全年完成2346宗劳资纠纷调处工作，为职工争取各类经济利益。",
+        "下一步工作思路",
+    ]
+
+
+def test_two_columns_are_read_left_column_first_under_a_spanning_title() -> None:
+    title = [_box(300, 50, 1300, "深化产业工人队伍建设改革工作推进会召开")]
+    left = [_box(100, 150 + 50 * i, 780, f"左栏第{i}行内容") for i in range(4)]
+    right = [_box(860, 150 + 50 * i, 1540, f"右栏第{i}行内容") for i in range(4)]
+    text = layout(right + left + title)
+    assert text.replace("\n", "") == "深化产业工人队伍建设改革工作推进会召开" + "".join(
+        f"左栏第{i}行内容" for i in range(4)) + "".join(f"右栏第{i}行内容" for i in range(4))
+    assert text.index("左栏第3行") < text.index("右栏第0行")
+
+
+# --- real OCR ---------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def scan() -> bytes:
+    """A stamped, noisy page turned 1.5 degrees."""
+    return png(render_page([RATE, CASES], rotate=1.5, noise=20, stamp=True, seed=1))
+
+
+def test_a_scanned_image_is_read_with_its_figures(tmp_path: Path, scan: bytes) -> None:
+    path = tmp_path / "扫描件.png"
+    path.write_bytes(scan)
+    pages: list[tuple[int, int]] = []
+    docs = list(load_file(path, on_page=lambda done, total: pages.append((done, total))))
+    assert len(docs) == 1 and isinstance(docs[0], Document), docs
+    lines = docs[0].text.splitlines()
+    assert lines[0] == "〔扫描件第1页，OCR〕" and pages == [(1, 1)]
+    body = "".join(lines[1:])
+    assert "98.9%" in body and "74.4%" in body and "2346" in body and "1.8亿元" in body
+    assert _cer(RATE + CASES, body) <= 0.03
+
+
+def test_a_mixed_pdf_ocrs_only_its_scanned_page_and_marks_it(tmp_path: Path, scan: bytes) -> None:
+    from PIL import Image
+    from pypdf import PdfReader, PdfWriter
+
+    text_pdf = tmp_path / "text.pdf"
+    make_pdf(text_pdf, ["Annual report 2019 of the Longgang district trade union federation"] * 3)
+    writer = PdfWriter()
+    for data in (text_pdf.read_bytes(), image_pdf([Image.open(io.BytesIO(scan))]), text_pdf.read_bytes()):
+        for page in PdfReader(io.BytesIO(data)).pages:
+            writer.add_page(page)
+    path = tmp_path / "报告.pdf"
+    with path.open("wb") as fh:
+        writer.write(fh)
+    docs = list(load_file(path))
+    assert isinstance(docs[0], Document), docs
+    lines = docs[0].text.splitlines()
+    assert lines[0].startswith("Annual report 2019")
+    marker = lines.index("〔扫描件第2页，OCR〕")
+    assert "98.9%" in "".join(lines[marker + 1:lines.index("〔第3页〕")])
+    assert docs[0].warnings == ["OCR: pages 2 read from images"]
+    # OCR off: the text pages are kept and the scanned one is named
+    off = list(load_file(path, limits=IngestSettings(ocr=False)))
+    assert isinstance(off[0], Document) and "98.9%" not in off[0].text
+    assert off[0].warnings == ["pages 2 have no text layer and were skipped (OCR is off: ingest.ocr)"]
+
+
+def test_a_question_finds_the_scanned_page_and_its_citation_says_ocr(fake_app: App, tmp_path: Path,
+                                                                   scan: bytes) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "龙岗区2019年工作总结（扫描件）.pdf").write_bytes(image_pdf([render_page([CASES]),
+                                                                        render_page([RATE])]))
+    (folder / "说明.txt").write_text("罗湖区建成四级职工服务阵地130多家。", encoding="utf-8")
+    report = ingest_paths(fake_app, [folder])
+    assert report.failures == []
+    hit = fake_app.retriever.search("25-99人企业建会率达到多少", k=1).hits[0]
+    assert hit.chunk.source == "龙岗区2019年工作总结（扫描件）.pdf"
+    assert hit.chunk.section.startswith("〔扫描件第2页，OCR〕") and "74.4%" in hit.chunk.text
+
+
+@pytest.mark.parametrize(("name", "data", "says"), [
+    ("坏图.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 100, "not a readable image"),
+    ("空白.png", None, "OCR found no text in the image"),
+])
+def test_a_bad_image_is_one_named_failure(tmp_path: Path, name: str, data: bytes | None, says: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(data if data is not None else png(render_page([])))
+    docs = list(load_file(path))
+    assert len(docs) == 1 and isinstance(docs[0], LoadFailure)
+    assert docs[0].path == str(path) and says in docs[0].reason
+
+
+def test_with_ocr_off_a_scan_is_refused_saying_so(tmp_path: Path) -> None:
+    path = tmp_path / "扫描.pdf"
+    path.write_bytes(image_pdf([render_page(["测试"])]))
+    (failure,) = list(load_file(path, limits=IngestSettings(ocr=False)))
+    assert isinstance(failure, LoadFailure)
+    assert failure.reason == "PDF has no text layer (scanned images?) and OCR is off (ingest.ocr)"
