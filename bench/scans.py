@@ -45,11 +45,11 @@ def render_page(paragraphs: list[str], *, script: str = "sc", size: int = 34, ro
     per_line = (A4_200DPI[0] - 2 * margin) // size
     y = margin
     lines = wrap(paragraphs, per_line - 2)
+    if margin + len(lines) * step > A4_200DPI[1] - margin + step:
+        raise ValueError(f"{len(lines)} lines do not fit on one page")  # the drawn text is the ground truth
     for line, first in lines:
         draw.text((margin + (2 * size if first else 0), y), line, font=font, fill="black")
         y += step
-        if y > A4_200DPI[1] - margin:
-            break
     rng = np.random.default_rng(seed)
     if stamp:
         # where an office stamps: over the end of the text, the blot's ring crossing the last line

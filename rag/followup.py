@@ -32,7 +32,7 @@ _YEAR_RE = re.compile(r"(?:19|20)\d{2}年")
 _SUFFIX = "(?:省|市|区|县|镇|乡|街道|集团)"
 _QUESTION_RE = re.compile(r"多少|几|什么|哪|谁|是否|吗|如何|怎样|怎么|多长|多久|多大|何时|何地|何处")
 SHORT = 14  # a fragment this short (in characters, without its 那/呢) that names no place or year cannot stand alone
-_HOW_MANY_RE = re.compile(r"(?:多少|几)[个家项条名份张场宗次位所批]?")  # "确定了多少个|区级示范点": kept
+_HOW_MANY_RE = re.compile(r"(?:多少|几)(?:人次|万元|亿元|[个家项条名份张场宗次位所批人元])?")  # "确定了多少个|区级示范点": kept
 _TOPIC_TAIL_RE = re.compile(r"(?:在|于|的|需要|有|是|对|为|要|将)+$")
 
 
@@ -138,7 +138,22 @@ def _merge_text(fragment: str, previous: str, asks: bool) -> str | _Merged | Non
         carried.append(prev_year.group(0))
     if subject and not place:
         carried.append(subject)
+    counted = _counted(prev_body)
+    if carried and counted and counted not in fragment:
+        # "服务了多少职工？" after "…组织了多少场职工培训活动？": of those 职工培训活动
+        carried.append(counted)
     return _Merged("".join(carried) + fragment + "？", tuple(carried)) if carried else None
+
+
+def _counted(question: str) -> str:
+    """What the question counts ("多少份|集体合同"), when a noun phrase of 2-12 characters follows the
+    count and ends the question."""
+    counts = list(_HOW_MANY_RE.finditer(question))
+    if not counts:
+        return ""
+    m = counts[-1]
+    rest = re.sub(r"[？?。.！!\s]+$", "", question[m.end():])
+    return rest if 2 <= len(rest) <= 12 and not _QUESTION_RE.search(rest) and not re.search(r"[，,、]", rest) else ""
 
 
 def _last_verb_end(text: str) -> int:

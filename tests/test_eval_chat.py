@@ -79,12 +79,15 @@ def test_chat_run_rewrites_answers_and_compares_with_standalone(seeded_app: App,
 
 def test_without_the_model_rewrite_code_s_rewrite_is_scored(seeded_app: App, tmp_path: Path) -> None:
     seeded_app.settings.conversation.model_rewrite = False
-    seeded_app.use_llm(FakeLLM(_reply))
+    llm = FakeLLM(_reply)
+    seeded_app.use_llm(llm)
     records = {r.id: r for r in run_chat(EvalPipeline.from_app(seeded_app, "answer"),
                                          _set(tmp_path, CONVERSATIONS[1:]), tmp_path / "run")}
-    assert (records["c-2#2"].searched, records["c-2#2"].rewrite_ok) == ("2019年龙岗区覆盖多少职工？", False)
+    assert (records["c-2#2"].searched, records["c-2#2"].rewritten_by) == ("2019年龙岗区集体合同覆盖多少职工？", "code")
+    assert not any("改写" in sent[0]["content"] for sent in llm.sent)  # the model answered, never rewrote
     chat = json.loads((tmp_path / "run" / "metrics.json").read_text(encoding="utf-8"))["chat"]
-    assert chat["rewrite"]["rewritten_right"] == 0.0 and chat["same_question"] == 0
+    assert chat["rewrite"]["rewritten_right"] == 1.0 and chat["rewrite"]["by_model"] == 0
+    assert chat["same_question"] == 0
 
 
 @pytest.mark.parametrize(("line", "message"), [
