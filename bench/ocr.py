@@ -111,13 +111,19 @@ def cer(args: argparse.Namespace) -> int:
         total_s += seconds
         truth = _norm("".join(paragraphs))
         rate = levenshtein(truth, _norm(got)) / max(1, len(truth))
-        rows.append((label, len(truth), rate, seconds, degrade(n)))
+        rows.append((label, len(truth), rate, seconds, degrade(n), _script("".join(paragraphs))))
         print(f"{label:42s} {len(truth):5d} chars  CER {rate:.4f}  {seconds:5.1f} s  {degrade(n)}", flush=True)
     chars = sum(r[1] for r in rows)
     pooled = sum(r[1] * r[2] for r in rows) / chars
     print(f"\npages {len(rows)}, characters {chars}: CER pooled {pooled:.4f}, per page median "
           f"{statistics.median(r[2] for r in rows):.4f}, worst {max(r[2] for r in rows):.4f}; "
           f"{len(rows) / total_s:.3f} pages/s ({total_s / len(rows):.1f} s per page)")
+    for name, subset in (("simplified", [r for r in rows if r[5] == "sc"]), ("traditional", [r for r in rows if r[5] == "tc"]),
+                         ("simplified, no stamp", [r for r in rows if r[5] == "sc" and not r[4]["stamp"]]),
+                         ("simplified, stamped", [r for r in rows if r[5] == "sc" and r[4]["stamp"]])):
+        n = sum(r[1] for r in subset)
+        if n:
+            print(f"  {name:22s} {len(subset):2d} pages  CER pooled {sum(r[1] * r[2] for r in subset) / n:.4f}")
     return 0
 
 

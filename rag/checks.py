@@ -218,13 +218,35 @@ class Claim:
         score, i, start = best
         if score < 0.6 or start < 0:
             return
-        window = claims.window_around(self.evidence[i - 1].full, start)
+        full = self.evidence[i - 1].full
+        swapped = self._swapped_name(full)
+        if swapped:
+            name, there = swapped
+            self.findings.append(Finding("entity", f"the passage it copies says {there}, not {name}",
+                                          f"资料所述为{there}"))
+            return
+        window = claims.window_around(full, start)
         if any(n in window for n in names):
             return
         near = [n for part in window.split("\x00") for n in claims.names_in(part[:SUBJECT_CHARS])]
         if near:
             self.findings.append(Finding("entity", f"the passage says this of {'、'.join(near)}, not of "
                                           f"{'、'.join(names)}", f"资料所述为{near[0]}"))
+
+    def _swapped_name(self, full: str) -> tuple[str, str] | None:
+        """A name of the claim missing from the passage it copies, where the passage has another name
+        followed by the same words ("西藏出台“线上”…" copied from "新疆出台“线上”…")."""
+        for name in claims.names_in(self.body):
+            if name in full:
+                continue
+            at = self.body.find(name)
+            tail = self.body[at + len(name):at + len(name) + 4]
+            if len(tail) < 3:
+                continue
+            for other in claims.names_in(full):
+                if other != name and other + tail in full:
+                    return name, other
+        return None
 
     def check_names(self, q_names: list[str]) -> None:
         texts = [self.evidence[i - 1].full for i in self.cites]

@@ -68,6 +68,9 @@ class Verification:
         return any(s.status in ("verified", "corrected") for s in self.sentences)
 
 
+_EMPTY_ITEMS_RE = re.compile(r"[：:、，,；;]\s*、|、\s*(?:[。.；;，,]|$)")
+
+
 def split_answer(text: str) -> list[str]:
     return [s for s in _SENTENCE_RE.findall(text) if s.strip()]
 
@@ -147,6 +150,10 @@ def verify_answer(answer: str, passages: list[Evidence] | list[str], question: s
             continue
         if re.search(r"[：:]$", body) and not figures_in(body):
             checks.append(SentenceCheck(body, [], "note", 1.0, ["introduces what follows"]))  # "…以下措施："
+            continue
+        if _EMPTY_ITEMS_RE.search(body):  # "包括：、、、[2][3]。": the list lost its items
+            checks.append(SentenceCheck(_format(body, cites), cites, "dropped", 0.0,
+                                        ["dropped: a list whose items are empty"], ["support"]))
             continue
         notes = [f"removed citation [{b}]: no such passage" for b in bad]
         if not cites:

@@ -104,3 +104,29 @@ def test_an_introducing_line_is_a_note_not_a_claim() -> None:
     v = verify_answer("福建省纳税人可以通过以下渠道上报意见：\n拨打12366纳税服务热线[1]。", ["纳税人可拨打12366纳税服务热线反映意见。"])
     assert [s.status for s in v.sentences] == ["note", "verified"]
     assert v.supported and v.answer.startswith("福建省纳税人可以通过以下渠道上报意见：")
+
+
+XINJIANG = ("新疆出台“线上”举措解就业难题 新华社乌鲁木齐2月8日电 记者从新疆维吾尔自治区人力资源和社会保障厅获悉，"
+            "为应对疫情带来的就业难问题，新疆将充分利用互联网招聘、在线面试和签约等多种“线上”举措，稳就业促就业。")
+TIBET_HOTLINE = "西藏自治区纳税服务热线：12366"
+
+
+def test_a_copy_with_the_place_swapped_is_marked_though_another_cited_passage_names_it() -> None:
+    answer = ("西藏出台“线上”举措解就业难题 新华社乌鲁木齐2月8日电 记者从新疆维吾尔自治区人力资源和社会保障厅获悉，"
+              "为应对疫情带来的就业难问题，新疆将充分利用互联网招聘、在线面试和签约等多种“线上”举措，稳就业促就业[1][2]。")
+    v = verify_answer(answer, [XINJIANG, TIBET_HOTLINE], "西藏采取什么举措解就业难题？")
+    (check,) = v.sentences
+    assert (check.status, check.reasons) == ("flagged", ["entity"])
+    assert "（资料所述为新疆）" in v.answer
+    # the faithful copy is verified
+    faithful = verify_answer(answer.replace("西藏出台", "新疆出台"), [XINJIANG, TIBET_HOTLINE], "新疆采取什么举措解就业难题？")
+    assert faithful.outcome == "verified"
+
+
+def test_a_list_whose_items_are_empty_is_dropped() -> None:
+    v = verify_answer("四川省人民政府为支持民营企业复工复产的工作部署包括：、、、[1][2]。",
+                      ["四川省人民政府关于支持民营企业复工复产的工作部署。", P1])
+    assert [c.status for c in v.sentences] == ["dropped"] and v.answer == ""
+    listed = "传化集团工会的四个坚持：坚持党建思想引领、坚持主体作用发挥、坚持共创共建共享、坚持党经融合。"
+    assert verify_answer("四个坚持包括：坚持党建思想引领、坚持主体作用发挥、坚持共创共建共享、坚持党经融合[1]。",
+                         [listed]).outcome == "verified"
