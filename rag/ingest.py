@@ -77,15 +77,17 @@ ProgressFn = Callable[[str, int, int], None]
 EMBED_BATCH_CHUNKS = 4096
 
 
-def _ocr_progress(progress: ProgressFn | None, name: str, n: int, total: int) -> Callable[[int, int], None] | None:
-    """Pages/s and the time left of a scan being OCR'd, in the file's progress line."""
-    if progress is None:
-        return None
+def _ocr_pages(progress: ProgressFn | None, name: str, n: int, total: int,
+               between: Callable[[], None]) -> Callable[[int, int], None]:
+    """Called after each OCR'd page of a scan: pages/s and the time left in the file's progress
+    line, and ``between`` (the commit of what earlier files staged, when it is due)."""
     started = time.perf_counter()
 
     def on_page(done: int, pages: int) -> None:
-        rate = done / max(time.perf_counter() - started, 1e-6)
-        progress(f"{name[:20]} OCR {done}/{pages}页 {rate:.2f}页/s 剩余{(pages - done) / rate:.0f}s", n, total)
+        if progress is not None:
+            rate = done / max(time.perf_counter() - started, 1e-6)
+            progress(f"{name[:20]} OCR {done}/{pages}页 {rate:.2f}页/s 剩余{(pages - done) / rate:.0f}s", n, total)
+        between()
 
     return on_page
 
@@ -132,6 +134,11 @@ def ingest(paths: list[Path], writer: StoreWriter, settings: Settings, encoder: 
             staged_docs = 0
             last_commit = time.monotonic()
 
+    def commit_due() -> None:
+        """A long scan must not hold back what earlier files staged: commit it on the usual interval."""
+        if (pending or pending_files or staged_docs) and time.monotonic() - last_commit >= settings.index.commit_interval_s:
+            flush(force_commit=True)
+
     for n, path in enumerate(files, start=1):
         file_key = str(named_path(path))
         if progress:
@@ -150,7 +157,7 @@ def ingest(paths: list[Path], writer: StoreWriter, settings: Settings, encoder: 
             continue
         seen: set[str] = set()
         file_failed = False
-        for item in load_file(path, fields, settings.ingest, _ocr_progress(progress, path.name, n, len(files))):
+        for item in load_file(path, fields, settings.ingest, _ocr_pages(progress, path.name, n, len(files), commit_due)):
             if isinstance(item, LoadFailure):
                 report.failures.append(item)
                 file_failed = file_failed or item.path == str(path)

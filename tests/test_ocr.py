@@ -138,3 +138,35 @@ def test_with_ocr_off_a_scan_is_refused_saying_so(tmp_path: Path) -> None:
     (failure,) = list(load_file(path, limits=IngestSettings(ocr=False)))
     assert isinstance(failure, LoadFailure)
     assert failure.reason == "PDF has no text layer (scanned images?) and OCR is off (ingest.ocr)"
+
+
+def test_a_long_scan_shows_pages_per_second_and_does_not_hold_back_the_commit(
+        fake_app: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rag import ocr
+    from rag.ingest import ingest
+    from rag.store import Store
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "1.txt").write_text("罗湖区建成四级职工服务阵地130多家。", encoding="utf-8")
+    (folder / "2.pdf").write_bytes(image_pdf([render_page(["第一页"]), render_page(["第二页"])]))
+    seen_in_store: list[int] = []
+
+    def fake_ocr(image: object) -> str:  # the pages' order and the store between them, not OCR quality
+        reader = Store(fake_app.settings.store_dir)
+        try:
+            seen_in_store.append(reader.counts()["documents"])
+        finally:
+            reader.close()
+        return f"扫描页{len(seen_in_store)}的文字内容，共有二十个字以上。"
+
+    monkeypatch.setattr(ocr, "ocr_image", fake_ocr)
+    fake_app.settings.index.commit_interval_s = 0.0
+    lines: list[str] = []
+    with fake_app.writer() as writer:
+        ingest([folder], writer, fake_app.settings, fake_app.encoder,
+               progress=lambda name, n, total: lines.append(f"{n}/{total} {name}"))
+    assert seen_in_store == [0, 1]  # 1.txt was committed after the first scanned page, not after the file
+    assert lines[0] == "1/2 1.txt" and lines[1] == "2/2 2.pdf"
+    assert lines[2].startswith("2/2 2.pdf OCR 1/2页 ") and "页/s 剩余" in lines[2]
+    assert lines[3].startswith("2/2 2.pdf OCR 2/2页 ") and lines[3].endswith("剩余0s")
