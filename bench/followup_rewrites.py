@@ -16,8 +16,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from rag.followup import rewrite
-from rag.normalize import compact
+from rag.followup import carries, rewrite
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         for turn in item["turns"]:
             r = rewrite(turn["question"], history)
             if "rewrite_must_include" in turn:
-                good = all(compact(x) in compact(r.question) for x in turn["rewrite_must_include"])
+                good = carries(r.question, turn["rewrite_must_include"])
                 tally[f"{half} follow-up"] += 1
                 tally[f"{half} follow-up ok"] += good
                 if not good:

@@ -24,7 +24,6 @@ from rag.errors import EvalSetError
 from rag.evalmetrics import compute_metrics
 from rag.evaluate import EvalPipeline, add_answer, add_retrieval, prepare_out, read_run, run_config
 from rag.jsonl import append_record
-from rag.normalize import compact
 from rag.types import ChatItem, ChatTurn, EvalItem, EvalRecord
 
 
@@ -82,7 +81,7 @@ def _answer(p: EvalPipeline, record: EvalRecord, question: str) -> None:
 
 def play(p: EvalPipeline, item: ChatItem, done: dict[str, EvalRecord], emit: Callable[[EvalRecord], None]) -> None:
     """Play one conversation; turns already in ``done`` are not run again (their rewrite is reused)."""
-    from rag.followup import resolve
+    from rag.followup import carries, resolve
 
     conv = p.settings.conversation
     history: list[str] = []
@@ -98,7 +97,7 @@ def play(p: EvalPipeline, item: ChatItem, done: dict[str, EvalRecord], emit: Cal
         record.searched, record.rewritten_by = asked.question, asked.by or None
         if record.role == "followup":
             record.rewrite_must_include = turn.rewrite_must_include
-            record.rewrite_ok = all(compact(x) in compact(asked.question) for x in turn.rewrite_must_include or [])
+            record.rewrite_ok = carries(asked.question, turn.rewrite_must_include)
         elif record.role == "standalone":
             record.rewrite_ok = not asked.changed
         if turn.graded:

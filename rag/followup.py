@@ -87,6 +87,12 @@ def rewrite(question: str, history: list[str]) -> Rewrite:
                    carried=merged.carried, by="code")
 
 
+def carries(question: str, pieces: list[str] | None) -> bool:
+    """Whether a rewritten question holds every piece it must carry (subject, year, metric): how a
+    chat set's ``rewrite_must_include`` is graded."""
+    return all(compact(x) in compact(question) for x in pieces or [])
+
+
 @dataclass(frozen=True)
 class _Merged:
     text: str
@@ -94,17 +100,10 @@ class _Merged:
 
 
 def _merge(fragment: str, previous: str, asks: bool) -> _Merged | None:
-    out = _merge_text(fragment, previous, asks)
-    if isinstance(out, _Merged) or out is None:
-        return out
-    return _Merged(out)
-
-
-def _merge_text(fragment: str, previous: str, asks: bool) -> str | _Merged | None:
     prev_body = re.sub(r"[？?。.！!\s]+$", "", previous)
     subject = _subject(prev_body)
     if _PRONOUN_RE.search(fragment) and subject:
-        return _PRONOUN_RE.sub(subject, fragment, count=1) + "？"
+        return _Merged(_PRONOUN_RE.sub(subject, fragment, count=1) + "？")
     year = _YEAR_RE.search(fragment)
     place = _subject(fragment)
     if (year or place) and not asks:
@@ -113,7 +112,7 @@ def _merge_text(fragment: str, previous: str, asks: bool) -> str | _Merged | Non
             out = out.replace(subject, place, 1) if subject else place + out
         if year:
             out = _YEAR_RE.sub(year.group(0), out, count=1) if _YEAR_RE.search(out) else year.group(0) + out
-        return out + "？"
+        return _Merged(out + "？")
     if not asks:
         head = _shared_head(fragment, prev_body)
         if head:
@@ -123,14 +122,14 @@ def _merge_text(fragment: str, previous: str, asks: bool) -> str | _Merged | Non
                         max((m.end() for m in _YEAR_RE.finditer(prev_body[:at])), default=0),
                         max((m.end() for m in _HOW_MANY_RE.finditer(prev_body[:at])), default=0),
                         _last_verb_end(prev_body[:at]))
-            return prev_body[:start] + fragment + prev_body[at + len(head):] + "？"
+            return _Merged(prev_body[:start] + fragment + prev_body[at + len(head):] + "？")
         return None
     if len(_QUESTION_RE.sub("", fragment)) <= 2 and not _shared_head(fragment, prev_body):
         # "什么时间？" after "…推进会在哪里召开？": the previous question's topic, asked anew
         q = _QUESTION_RE.search(prev_body)
         topic = _TOPIC_TAIL_RE.sub("", prev_body[:q.start()] if q else prev_body)
         if topic:
-            return topic + fragment + "？"
+            return _Merged(topic + fragment + "？")
     # a question of its own that lacks the subject or year: carry them over
     carried = []
     prev_year = _YEAR_RE.search(prev_body)
@@ -203,7 +202,7 @@ def model_prompt(question: str, history: list[str]) -> list[dict[str, str]]:
 
 def accept(reply: str, question: str, history: list[str], carried: tuple[str, ...] = ()) -> str | None:
     """The model's rewrite, cleaned, or None when it is no rewrite of ``question``: empty, an answer
-    (no question form, a citation, too long,, drifting (a name, year or figure nobody mentioned),
+    (no question form, a citation, too long, drifting (a name, year or figure nobody mentioned),
     dropping what code had carried over, losing the follow-up's own words, or asking more than it)."""
     line = next((ln.strip() for ln in reply.strip().splitlines() if ln.strip()), "")
     line = _LABEL_RE.sub("", line).strip("“”\"'「」 ")

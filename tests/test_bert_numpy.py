@@ -80,7 +80,8 @@ def test_the_encoder_answers_questions_without_loading_sentence_transformers(tin
     assert vecs.shape == (2, 64) and not enc.loaded
     np.testing.assert_allclose(np.linalg.norm(vecs, axis=1), 1.0, rtol=1e-5)
     off = SentenceTransformerEncoder(tiny_bert)  # no cache folder: the library, as before
-    np.testing.assert_allclose(off.encode_queries(QUESTIONS[:2]), vecs, atol=1e-5)
+    # float32 kernels differ by CPU (torch vs NumPy BLAS): 4e-5 seen on one machine; a wrong layer is >1e-2
+    np.testing.assert_allclose(off.encode_queries(QUESTIONS[:2]), vecs, atol=2e-4)
     assert off.loaded
 
 

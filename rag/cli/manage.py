@@ -108,7 +108,7 @@ def ingest(
     id_field: Annotated[str, typer.Option(help="record id field in .jsonl files")] = "id",
     text_field: Annotated[str, typer.Option(help="record text field in .jsonl files")] = "text",
 ) -> None:
-    """Add or update documents in the store (txt md html docx pdf jsonl jsonl.gz)."""
+    """Add or update documents in the store (txt md html docx xlsx csv pdf, scans and images by OCR, jsonl jsonl.gz)."""
     from rag.ingest import ingest as run_ingest
     from rag.load import RecordFields
 
