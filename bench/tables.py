@@ -1,6 +1,6 @@
 """Table questions (``python -m bench.ocr tables --out W [--answers]``): the figures of the 2019 Longgang
-work summary laid out as a .docx table, two .xlsx sheets and a .csv, 16 questions about one cell
-each, asked of a store holding those files and the other three seed documents (the 2019 summary
+work summary laid out as a .docx table, two .xlsx sheets, a .csv and a ruled table in a text PDF,
+20 questions about one cell each, asked of a store holding those files and the other three seed documents (the 2019 summary
 itself, which states the same figures in prose, is left out). Recall@5 by the file that holds the
 cell; with ``--answers`` the 1.5B answers them (accuracy by ``must_include``).
 """
@@ -16,6 +16,7 @@ SEEDS = ROOT / "sample_corpus"
 BUILD = "2019年龙岗区工会组织建设情况.docx"
 SERVE = "2019年龙岗区工会工作统计.xlsx"
 NEEDY = "2019年困难职工帮扶.csv"
+HOMES = "龙岗区模范职工之家.pdf"
 
 QUESTIONS = [
     ("2019年龙岗区百人以上企业建会率是多少？", ["98.9%"], BUILD),
@@ -34,6 +35,10 @@ QUESTIONS = [
     ("2019年龙岗区组织了多少场职工培训活动？", ["622"], SERVE),
     ("2019年龙岗区慰问了多少名困难职工？", ["240"], NEEDY),
     ("2019年龙岗区资助了多少名困难职工学子？", ["106"], NEEDY),
+    ("龙岗区累计打造了多少个全国模范职工之家？", ["6"], HOMES),
+    ("龙岗区累计打造了多少个省级模范职工之家？", ["7"], HOMES),
+    ("龙岗区有多少个市级模范职工之家？", ["13"], HOMES),
+    ("龙岗区有多少个省级模范职工小家？", ["1"], HOMES),
 ]
 
 
@@ -67,6 +72,24 @@ def write_tables(folder: Path) -> None:
         other.append(row)
     book.save(folder / SERVE)
     (folder / NEEDY).write_text("项目,人数\n慰问困难职工,240\n资助困难职工学子,106\n", encoding="utf-8")
+    write_pdf_table(folder / HOMES)
+
+
+def write_pdf_table(path: Path) -> None:
+    """A text PDF with a ruled table (reportlab, STSong-Light), as an office exports one."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    style = ParagraphStyle("body", fontName="STSong-Light", fontSize=11, leading=16, wordWrap="CJK")
+    rows = [["级别", "模范职工之家", "模范职工小家"], ["全国", "6个", "1个"], ["省级", "7个", "1个"], ["市级", "13个", ""]]
+    table = Table(rows, style=[("FONTNAME", (0, 0), (-1, -1), "STSong-Light"), ("GRID", (0, 0), (-1, -1), 0.5, "black")])
+    SimpleDocTemplate(str(path), pagesize=A4).build([
+        Paragraph("龙岗区总工会职工之家建设情况（截至2019年底）", style),
+        Paragraph("表2 龙岗区累计打造的模范职工之家", style), table])
 
 
 def run(out: Path, answers: bool) -> int:

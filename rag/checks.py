@@ -44,11 +44,36 @@ class Evidence:
     def figures(self) -> list[Figure]:
         return figures_in(self.full, already_compact=True)
 
+    def context(self, fig: Figure) -> tuple[str, set[str]]:
+        """The words that go with ``fig`` (one of :attr:`figures`) and the tokens of the figures
+        that qualify it ("25-99人" of "25-99人企业建会率74.4%")."""
+        cell = claims.table_cell(self.full, fig)
+        if cell:  # a table row: the cell is named by its row label and column header
+            return " ".join(self.full[s:e] for s, e in cell), {
+                claims.figure_token(o) for o in self.figures
+                if o is not fig and o.kind != "year" and any(s <= o.start and o.end <= e for s, e in cell)}
+        return claims.segment(self.full, fig, self.figures), claims.neighbours(self.full, fig, self.figures)
+
     def binding(self, fig: Figure, grams: set[str]) -> float:
         """How well the words around ``fig`` (one of :attr:`figures`) match the claim's words."""
-        seg = claims.segment(self.full, fig, self.figures)
-        score = claims.bind_score(grams, seg, claims.neighbours(self.full, fig, self.figures))
+        score = claims.bind_score(grams, *self.context(fig))
         return max(score, SENTENCE_WEIGHT * claims.overlap(grams, claims.sentence_around(self.full, fig.start)))
+
+    def qualified_elsewhere(self, fig: Figure, other: Figure, grams: set[str], asked: set[str]) -> bool:
+        """The claim's qualifying figures go with ``other``, not with ``fig`` ("25-99人企业建会率为98.9%"
+        where the passage has 98.9% for 百人以上 and 74.4% for 25-99人), or the question's words
+        (``asked``) name the table column of ``other`` and not that of ``fig`` (年度任务, not 2019年完成)."""
+        wanted = {g for g in grams if g.startswith("#")}
+        if wanted and wanted <= self.context(other)[1] and not wanted & self.context(fig)[1]:
+            return True
+        named = [bool(h) and h <= asked for h in (self.column(fig), self.column(other))]
+        return named == [False, True]
+
+    def column(self, fig: Figure) -> set[str]:
+        """The words of the column header of the table cell that holds ``fig`` (none outside tables)."""
+        spans = claims.table_cell(self.full, fig) or []
+        own = [(s, e) for s, e in spans[1:] if e <= fig.start and not re.search("[;；]", self.full[e:fig.start])]
+        return claims.content_grams(self.full[own[-1][0]:own[-1][1]]) if own else set()
 
     def years_for(self, fig: Figure) -> set[float]:
         """Years the passage states ``fig`` for: those of its sentence, else of the chunk's text, else
@@ -101,6 +126,7 @@ class Claim:
 
     def check_figure(self, fig: Figure, figures: list[Figure]) -> None:
         grams, own = self.context_grams(fig, figures)
+        asked = claims.content_grams(self.question)
         backing: dict[int, tuple[float, Figure]] = {}  # passage -> (binding, the passage's figure)
         rival: tuple[float, Figure] | None = None
         for i in self.valid():
@@ -119,10 +145,14 @@ class Claim:
                 continue
             best = max(same, key=lambda s: s[0])
             floor = SUPPORT_THRESHOLD if own else QUESTION_FLOOR
-            if best_other and best_other[0] >= floor and best_other[0] > best[0] + ALT_MARGIN:
+            if best_other and best_other[0] >= floor and (best_other[0] > best[0] + ALT_MARGIN or
+                                                          ev.qualified_elsewhere(best[1], best_other[1], grams, asked)):
                 continue  # the passage gives this metric another value; the figure belongs elsewhere
             if own and len(grams) >= 3 and best[0] < 0.15:
                 continue  # the figure occurs, but about something else
+            if not own and best[0] < QUESTION_FLOOR and any(
+                    ev.binding(pf, grams) > best[0] + ALT_MARGIN for pf in ev.figures if pf.kind != "year"):
+                continue  # a bare figure, while the question's words point to another figure of the passage
             backing[i] = best
         cited = [i for i in self.cites if i in backing]
         best_i = max(backing, key=lambda i: backing[i][0], default=0)

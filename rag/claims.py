@@ -146,6 +146,37 @@ def segment(text: str, fig: Figure, figures: list[Figure]) -> str:
     return seg
 
 
+_CELL_RE = re.compile("[^;；]+")
+_COLON_RE = re.compile("[:：]")
+
+
+def table_cell(text: str, fig: Figure) -> list[tuple[int, int]] | None:
+    """Where ``text`` names a table cell, for a figure in a row line as :mod:`rag.tables` writes it
+    ("【表1】指标：建会率；2019年完成：98.9%；年度任务：95%。"): spans of the caption, the row's label
+    (its first cell, and any cell without a figure) and the cell's own column header, never the
+    other cells' values. ``None`` when the figure is not in such a line."""
+    left = max(text.rfind(ch, 0, fig.start) for ch in _SENTENCE_STOPS) + 1
+    ends = [i for i in (text.find(ch, fig.end) for ch in _SENTENCE_STOPS) if i != -1]
+    right = min(ends) if ends else len(text)
+    lead = text.rfind("【", left, fig.start)
+    close = text.find("】", lead, fig.start) if lead != -1 else -1
+    if close == -1 or "【" in text[close:fig.start]:
+        return None
+    parts = [(m.start(), m.end()) for m in _CELL_RE.finditer(text, close + 1, right)]
+    headed = [bool(_COLON_RE.search(text, s, e)) for s, e in parts]
+    if len(parts) < 2 or (any(headed) and not all(headed)):
+        return None
+    spans = [(lead + 1, close)]
+    for n, (start, end) in enumerate(parts):
+        colon = _COLON_RE.search(text, start, end)
+        if start <= fig.start < end:
+            if colon and colon.start() < fig.start:
+                spans.append((start, colon.start()))
+        elif n == 0 or not re.search(r"\d", text[colon.end() if colon else start:end]):
+            spans.append((start, end))
+    return spans
+
+
 def figure_token(fig: Figure) -> str:
     """A figure as one "word" of its neighbour's context: "25-99人企业建会率达74.4%" binds 74.4% to 25-99人."""
     return f"#{fig.kind}:{fig.low:g}-{fig.high:g}:{fig.unit}"

@@ -216,6 +216,7 @@ def read_pdf(data: bytes, ocr: bool = True, dpi: int = 200, on_page: PageFn | No
     except Exception as exc:
         raise LoadError(f"unreadable PDF: {exc.__class__.__name__}: {exc}") from exc
     scanned = [i for i, text in enumerate(pages) if not usable(text)]
+    pages = _with_tables(data, pages, [i for i in range(len(pages)) if i not in scanned])
     if not scanned:
         return "\n".join(pages), []
     if not ocr:
@@ -236,6 +237,13 @@ def read_pdf(data: bytes, ocr: bool = True, dpi: int = 200, on_page: PageFn | No
             out.append(page_marker(i + 1, ocr=i in read))
         out.append(text)
     return "\n".join(out), [f"OCR: pages {_page_list(read)} read from images"] if read else []
+
+
+def _with_tables(data: bytes, pages: list[str], text_pages: list[int]) -> list[str]:
+    from rag.tables import pdf_table_pages
+
+    found = pdf_table_pages(data, text_pages)
+    return [found.get(i, text) for i, text in enumerate(pages)]
 
 
 def _page_list(indexes: list[int]) -> str:

@@ -11,6 +11,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from rag.errors import LoadError
 
@@ -48,18 +49,33 @@ def _squeeze(rows: list[list[str]]) -> list[list[str]]:
     return [[r[i] for i in keep] for r in rows]
 
 
+_UNIT_HEADER_RE = re.compile(r"^(?:计量)?单位$")
+
+
+def _units_joined(header: list[str], row: list[str]) -> list[str]:
+    """A 单位 column's unit written after the figure it counts ("数量：357；单位：份" -> "数量：357份"), so
+    the figure is read with its unit; the unit cell is then left empty."""
+    row = list(row)
+    for i, h in enumerate(header):
+        if i and _UNIT_HEADER_RE.match(h) and row[i] and len(row[i]) <= 4 and re.fullmatch(r"[\d.,]+", row[i - 1]):
+            row[i - 1], row[i] = row[i - 1] + row[i], ""
+    return row
+
+
 def table_lines(table: Table) -> list[str]:
     """One line per data row, each naming the caption and, under a header, every cell's column."""
     rows = _squeeze([[re.sub(r"\s+", " ", c).strip() for c in row] for row in table.rows])
     if not rows:
         return []
-    caption = re.sub(r"\s+", " ", table.caption).strip()[:CAPTION_CHARS]
+    # "表1 2019年…" would read as the figure 12019 once spaces are dropped for search
+    caption = re.sub(r"(?<=\d)\s+(?=\d)", "：", re.sub(r"\s+", " ", table.caption).strip())[:CAPTION_CHARS]
     lead = f"【{caption}】" if caption else ""
     if not _has_header(rows):
         return [lead + "；".join(c for c in row if c) + "。" for row in rows]
     header, body = rows[0], rows[1:]
     lines = []
     for row in body:
+        row = _units_joined(header, row)
         cells = [f"{h}：{c}" if h else c for h, c in zip(header, row, strict=True) if c]
         if cells:
             lines.append(lead + "；".join(cells) + "。")
@@ -149,3 +165,62 @@ def _cell(value: object, number_format: str = "") -> str:
     if hasattr(value, "strftime"):
         return str(value.strftime("%Y年%m月%d日"))
     return str(value).strip()
+
+
+def pdf_table_pages(data: bytes, pages: list[int]) -> dict[int, str]:
+    """The text of those ``pages`` (0-based) of a text PDF that hold ruled tables, read by pdfplumber:
+    each table written as row lines in its place, captioned by the short line above it. Pages
+    without a table are left out (their text layer is used as it is)."""
+    try:
+        import pdfplumber
+    except ImportError:  # tables then read as the text layer has them
+        return {}
+    out: dict[int, str] = {}
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+    except Exception:  # pypdf read it; a PDF pdfminer cannot parse keeps pypdf's text
+        return {}
+    with pdf:
+        for index in pages:
+            page = pdf.pages[index]
+            found = [t for t in page.find_tables() if len(t.rows) >= 2 and max(len(r.cells) for r in t.rows) >= 2]
+            if found:
+                out[index] = _page_with_tables(page, found)
+    return out
+
+
+def _page_with_tables(page: Any, tables: list[Any]) -> str:
+    boxes = [t.bbox for t in tables]
+
+    def outside(obj: dict[str, Any]) -> bool:
+        if obj.get("object_type") != "char":
+            return True
+        x, y = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
+        return not any(x0 <= x <= x1 and top <= y <= bottom for x0, top, x1, bottom in boxes)
+
+    blocks: list[tuple[float, str | Any]] = [(ln["top"], ln["text"]) for ln in page.filter(outside).extract_text_lines()]
+    blocks += [(t.bbox[1], t) for t in tables]
+    lines: list[str] = []
+    for _, item in sorted(blocks, key=lambda b: b[0]):
+        if isinstance(item, str):
+            lines.append(item)
+            continue
+        above = lines[-1].strip() if lines else ""
+        caption = above if len(above) <= CAPTION_CHARS else ""
+        lines.extend(table_lines(Table(caption, _pdf_rows(item.extract()))))
+    return "\n".join(lines)
+
+
+def _pdf_rows(raw: list[list[str | None]]) -> list[list[str]]:
+    """pdfplumber's rows: a cell's wrapped lines joined, a merged cell (None) of the first column
+    repeating the label above it (every row keeps its row label), others left empty."""
+    rows: list[list[str]] = []
+    for raw_row in raw:
+        row = []
+        for i, cell in enumerate(raw_row):
+            if cell is None:
+                row.append(rows[-1][i] if i == 0 and rows and len(rows[-1]) > i else "")
+            else:
+                row.append(re.sub(r"(?<=[^\x00-\x7f])\s*\n\s*|\s*\n\s*(?=[^\x00-\x7f])", "", cell).replace("\n", " "))
+        rows.append(row)
+    return rows

@@ -1,4 +1,5 @@
-"""OCR of scans (the packaged PP-OCRv4 models, really run): images, image-only and mixed PDFs."""
+"""OCR of scans (the packaged PP-OCRv4 detector and PP-OCRv6 recognizer, really run): images, image-only
+and mixed PDFs, traditional characters."""
 
 from __future__ import annotations
 
@@ -78,6 +79,22 @@ def test_a_scanned_image_is_read_with_its_figures(tmp_path: Path, scan: bytes) -
     body = "".join(lines[1:])
     assert "98.9%" in body and "74.4%" in body and "2346" in body and "1.8亿元" in body
     assert _cer(RATE + CASES, body) <= 0.03
+
+
+TRADITIONAL = "深化新時代浙江產業工人隊伍建設改革工作推進會在傳化集團召開，會議強調要堅持黨的領導，推動議題落實。"
+
+
+def test_a_traditional_scan_keeps_its_traditional_characters(tmp_path: Path) -> None:
+    from rag.ocr import recognizer
+
+    assert recognizer() is not None and recognizer().name == "PP-OCRv6_rec_small.onnx"  # type: ignore[union-attr]
+    path = tmp_path / "繁體掃描件.png"
+    path.write_bytes(png(render_page([TRADITIONAL], script="tc", rotate=-1.0, noise=15, seed=2)))
+    (doc,) = list(load_file(path))
+    assert isinstance(doc, Document), doc
+    body = "".join(doc.text.splitlines()[1:]).replace(",", "，")
+    # PP-OCRv4's dictionary has none of 隊 黨 議: they were dropped or read as other characters
+    assert body == TRADITIONAL
 
 
 def test_a_mixed_pdf_ocrs_only_its_scanned_page_and_marks_it(tmp_path: Path, scan: bytes) -> None:
