@@ -187,3 +187,28 @@ def test_a_long_scan_shows_pages_per_second_and_does_not_hold_back_the_commit(
     assert lines[0] == "1/2 1.txt" and lines[1] == "2/2 2.pdf"
     assert lines[2].startswith("2/2 2.pdf OCR 1/2页 ") and "页/s 剩余" in lines[2]
     assert lines[3].startswith("2/2 2.pdf OCR 2/2页 ") and lines[3].endswith("剩余0s")
+
+
+def test_a_folder_of_scans_images_tables_and_text_is_indexed_whole(fake_app: App, tmp_path: Path,
+                                                                  scan: bytes) -> None:
+    from tests.test_tables import HEADER, ROWS, _docx, _pdf, _xlsx
+
+    folder = tmp_path / "混合文件夹"
+    folder.mkdir()
+    (folder / "扫描件.pdf").write_bytes(image_pdf([render_page([CASES])]))
+    (folder / "照片.png").write_bytes(scan)
+    _pdf(folder / "指标表.pdf", [HEADER, *ROWS, ["", "覆盖职工27.9万人", ""]])
+    _docx(folder / "指标.docx")
+    _xlsx(folder / "统计.xlsx")
+    (folder / "帮扶.csv").write_text("项目,人数\n慰问困难职工,240\n", encoding="utf-8")
+    (folder / "说明.txt").write_text("罗湖区建成四级职工服务阵地130多家。", encoding="utf-8")
+    report = ingest_paths(fake_app, [folder])
+    assert (report.added, report.failures) == (7, [])
+    found = {q: fake_app.retriever.search(q, k=1).hits[0].chunk for q in (
+        "全年完成多少宗劳资纠纷调处工作", "慰问困难职工多少人", "新办理会员服务卡多少万张", "罗湖区建成多少家职工服务阵地")}
+    assert {q: c.source for q, c in found.items()} == {
+        "全年完成多少宗劳资纠纷调处工作": "扫描件.pdf", "慰问困难职工多少人": "帮扶.csv",
+        "新办理会员服务卡多少万张": "统计.xlsx", "罗湖区建成多少家职工服务阵地": "说明.txt"}
+    assert found["全年完成多少宗劳资纠纷调处工作"].section.startswith("〔扫描件第1页，OCR〕")
+    sources = {h.chunk.source for h in fake_app.retriever.search("25-99人企业建会率2019年", k=8).hits}
+    assert {"指标表.pdf", "指标.docx", "统计.xlsx", "照片.png"} <= sources
