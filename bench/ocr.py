@@ -92,6 +92,22 @@ def source_pages(limit: int) -> list[tuple[str, list[str]]]:
     return out
 
 
+def misread_figures(truth: str, got: str) -> tuple[int, list[str]]:
+    """How many figures the ground truth states, and those the OCR text does not hold as the same
+    value ("27.9万人" read as "279万人" is a misread a reader cannot see)."""
+    from collections import Counter
+
+    from rag.figures import figures_in
+
+    def values(text: str) -> Counter[tuple[str, float, float, str]]:
+        return Counter((f.kind, f.low, f.high, f.unit) for f in figures_in(text, already_compact=True)
+                       if f.kind != "year")
+
+    want, have = values(truth), values(got)
+    lost = [f"{low:g}{unit}" for (_, low, _, unit), n in (want - have).items() for _ in range(n)]
+    return sum(want.values()), lost
+
+
 def degrade(n: int) -> dict[str, Any]:
     return {"rotate": ((n * 7) % 11 - 5) / 2.0, "noise": 10 + (n * 13) % 20, "stamp": n % 3 == 0, "seed": n}
 
@@ -101,6 +117,7 @@ def cer(args: argparse.Namespace) -> int:
 
     rows = []
     total_s = 0.0
+    figures: tuple[list[int], list[str]] = ([0], [])
     for n, (label, paragraphs) in enumerate(source_pages(args.pages)):
         import numpy as np
 
@@ -111,13 +128,19 @@ def cer(args: argparse.Namespace) -> int:
         total_s += seconds
         truth = _norm("".join(paragraphs))
         rate = levenshtein(truth, _norm(got)) / max(1, len(truth))
+        wanted, lost = misread_figures(truth, _norm(got))
+        figures[0][0] += wanted
+        figures[1].extend(lost)
         rows.append((label, len(truth), rate, seconds, degrade(n), _script("".join(paragraphs))))
-        print(f"{label:42s} {len(truth):5d} chars  CER {rate:.4f}  {seconds:5.1f} s  {degrade(n)}", flush=True)
+        print(f"{label:42s} {len(truth):5d} chars  CER {rate:.4f}  {seconds:5.1f} s  {degrade(n)}"
+              + (f"  figures misread: {', '.join(lost)}" if lost else ""), flush=True)
     chars = sum(r[1] for r in rows)
     pooled = sum(r[1] * r[2] for r in rows) / chars
     print(f"\npages {len(rows)}, characters {chars}: CER pooled {pooled:.4f}, per page median "
           f"{statistics.median(r[2] for r in rows):.4f}, worst {max(r[2] for r in rows):.4f}; "
           f"{len(rows) / total_s:.3f} pages/s ({total_s / len(rows):.1f} s per page)")
+    print(f"  figures (a number with its unit) in the ground truth: {figures[0][0]}; not read exactly: "
+          f"{len(figures[1])} ({len(figures[1]) / max(1, figures[0][0]):.2%})")
     for name, subset in (("simplified", [r for r in rows if r[5] == "sc"]), ("traditional", [r for r in rows if r[5] == "tc"]),
                          ("simplified, no stamp", [r for r in rows if r[5] == "sc" and not r[4]["stamp"]]),
                          ("simplified, stamped", [r for r in rows if r[5] == "sc" and r[4]["stamp"]])):

@@ -97,6 +97,17 @@ def test_a_traditional_scan_keeps_its_traditional_characters(tmp_path: Path) -> 
     assert body == TRADITIONAL
 
 
+def test_a_page_scanned_upside_down_is_read_turned(tmp_path: Path) -> None:
+    from PIL import Image
+
+    path = tmp_path / "倒扫.png"
+    page = render_page([RATE, CASES], rotate=1.0, noise=15, seed=3)
+    path.write_bytes(png(page.transpose(Image.Transpose.ROTATE_180)))
+    (doc,) = list(load_file(path))
+    assert isinstance(doc, Document), doc
+    assert _cer(RATE + CASES, "".join(doc.text.splitlines()[1:])) <= 0.01
+
+
 def test_a_mixed_pdf_ocrs_only_its_scanned_page_and_marks_it(tmp_path: Path, scan: bytes) -> None:
     from PIL import Image
     from pypdf import PdfReader, PdfWriter
