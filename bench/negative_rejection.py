@@ -10,7 +10,8 @@ holds only related passages (the notices that answer them are left out).
 
 The questions are the ncp_dev items that have ``must_include``. An item is kept for the negative set
 only when no notice left in the store contains all of its ``must_include`` strings (compared in the
-search form), so a refusal is the right answer there; the full-store run measures false refusals and
+search form), and reprints of the notices left out (most of their text shared) are left out too,
+so a refusal is the right answer there; the full-store run measures false refusals and
 accuracy on the same questions.
 """
 
@@ -71,11 +72,14 @@ def build(out: Path) -> None:
     if corpus.exists():
         shutil.rmtree(corpus)
     corpus.mkdir(parents=True)
+    paths = [*sorted(NCP.glob("*.txt")), *sorted(SEEDS.glob("*.txt"))]
+    texts = {p.name: compact(p.read_text(encoding="utf-8", errors="replace")) for p in paths}
+    copies = _near_copies(texts, withheld)
     kept_texts = []
-    for path in [*sorted(NCP.glob("*.txt")), *sorted(SEEDS.glob("*.txt"))]:
-        if path.name not in withheld:
+    for path in paths:
+        if path.name not in withheld and path.name not in copies:
             shutil.copy2(path, corpus / path.name)
-            kept_texts.append(compact(path.read_text(encoding="utf-8", errors="replace")))
+            kept_texts.append(texts[path.name])
     negative: list[dict[str, Any]] = [
         {"id": f"seed-neg-{i:02d}", "type": "unanswerable", "question": q, "answer": "", "must_include": [],
          "sources": []} for i, q in enumerate(SEED_NEGATIVES, 1)]
@@ -88,7 +92,26 @@ def build(out: Path) -> None:
     for name, rows in (("full.jsonl", graded), ("negative.jsonl", negative)):
         (out / name).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     print(f"{len(graded)} answerable questions (full.jsonl); {len(negative)} negative ({len(SEED_NEGATIVES)} on "
-          f"the seeds; {len(withheld)} notices left out, {len(kept_texts)} documents kept in {corpus})")
+          f"the seeds; {len(withheld)} notices left out and {len(copies)} near-copies of them, "
+          f"{len(kept_texts)} documents kept in {corpus})")
+
+
+COPY = 0.6  # share of the smaller text's 8-character shingles: a reprint of a notice under another title
+
+
+def _near_copies(texts: dict[str, str], withheld: set[str]) -> set[str]:
+    """Documents that reprint a withheld notice: they would answer its questions in other words."""
+    shingles = {name: {t[i:i + 8] for i in range(max(1, len(t) - 7))} for name, t in texts.items()}
+    out = set()
+    for name, own in shingles.items():
+        if name in withheld:
+            continue
+        for w in withheld:
+            other = shingles.get(w, set())
+            if other and len(own & other) >= COPY * min(len(own), len(other)):
+                out.add(name)
+                break
+    return out
 
 
 def score(work: Path) -> None:

@@ -169,6 +169,7 @@ def verify_answer(answer: str, passages: list[Evidence] | list[str], question: s
         claim.check_names(q_names)
         claim.check_places()
         claim.check_restated(figures)
+        _drop_idle_citations(claim, body)
         score = max((support(body, evidence[c - 1].full) for c in claim.cites), default=0.0)
         if score < SUPPORT_THRESHOLD and not claim.findings:
             best_i = max(valid, key=lambda i: support(body, evidence[i - 1].full), default=None)
@@ -185,6 +186,17 @@ def verify_answer(answer: str, passages: list[Evidence] | list[str], question: s
     warnings += [f"{c.status}: {strip_citations(c.text)[:40]}… ({'; '.join(c.notes)})"
                  for c in checks if c.status in ("flagged", "dropped")]
     return Verification(kept, checks, removed, warnings)
+
+
+def _drop_idle_citations(claim: Claim, body: str) -> None:
+    """A cited passage that states none of the claim's figures and barely shares its words is no
+    source of it ("…357份[1][2]" where [2] is the report's opening): its citation goes, while another
+    cited passage states the figures."""
+    stating = {i for _, backing in claim.backed for i in backing}
+    idle = [i for i in claim.cites if i not in stating and support(body, claim.evidence[i - 1].full) < SUPPORT_THRESHOLD]
+    if claim.backed and idle and len(idle) < len(claim.cites):
+        claim.cites = [i for i in claim.cites if i not in idle]
+        claim.recited.append(f"citation {''.join(f'[{i}]' for i in idle)} removed: it states none of its figures")
 
 
 def _decide(body: str, claim: Claim, score: float, bad: list[int], notes: list[str]) -> SentenceCheck:

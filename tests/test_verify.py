@@ -118,9 +118,9 @@ def test_a_copy_with_the_place_swapped_is_marked_though_another_cited_passage_na
     (check,) = v.sentences
     assert (check.status, check.reasons) == ("flagged", ["entity"])
     assert "（资料所述为新疆）" in v.answer
-    # the faithful copy is verified
+    # the faithful copy stands, cited to its passage only: the hotline passage states none of its figures
     faithful = verify_answer(answer.replace("西藏出台", "新疆出台"), [XINJIANG, TIBET_HOTLINE], "新疆采取什么举措解就业难题？")
-    assert faithful.outcome == "verified"
+    assert (faithful.outcome, faithful.sentences[0].citations) == ("corrected", [1])
 
 
 def test_a_list_whose_items_are_empty_is_dropped() -> None:
@@ -130,3 +130,16 @@ def test_a_list_whose_items_are_empty_is_dropped() -> None:
     listed = "传化集团工会的四个坚持：坚持党建思想引领、坚持主体作用发挥、坚持共创共建共享、坚持党经融合。"
     assert verify_answer("四个坚持包括：坚持党建思想引领、坚持主体作用发挥、坚持共创共建共享、坚持党经融合[1]。",
                          [listed]).outcome == "verified"
+
+
+def test_a_cited_passage_that_states_none_of_the_figures_loses_its_citation() -> None:
+    title = "深圳市龙岗区总工会2019年工作总结"
+    contracts = Evidence("签订区域性、行业性和单独集体合同357份，覆盖职工27.9万人。", title=title)
+    opening = Evidence("2019年，龙岗区工会改革创新取得实质性成效，推动区委将工会组织建设工作纳入党建考核。", title=title)
+    v = verify_answer("2019年龙岗区签订集体合同357份[1][2]。", [contracts, opening], "2019年龙岗区签订了多少份集体合同？")
+    (check,) = v.sentences
+    assert (check.status, check.citations, v.answer) == ("corrected", [1], "2019年龙岗区签订集体合同357份[1]。")
+    assert check.notes == ["citation [2] removed: it states none of its figures"]
+    # a passage that supports the words of the claim keeps its citation, with or without figures
+    both = verify_answer("龙岗区工会改革创新取得实质性成效，签订集体合同357份[1][2]。", [contracts, opening])
+    assert (both.sentences[0].status, both.sentences[0].citations) == ("verified", [1, 2])
