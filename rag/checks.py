@@ -44,14 +44,24 @@ class Evidence:
     def figures(self) -> list[Figure]:
         return figures_in(self.full, already_compact=True)
 
+    @functools.cached_property
+    def _cells(self) -> dict[int, claims.Cell | None]:
+        return {}
+
+    def cell(self, fig: Figure) -> claims.Cell | None:
+        """The table cell holding ``fig`` (one of :attr:`figures`), looked up once per figure."""
+        if fig.start not in self._cells:
+            self._cells[fig.start] = claims.table_cell(self.full, fig)
+        return self._cells[fig.start]
+
     def context(self, fig: Figure) -> tuple[str, set[str]]:
         """The words that go with ``fig`` (one of :attr:`figures`) and the tokens of the figures
         that qualify it ("25-99人" of "25-99人企业建会率74.4%")."""
-        cell = claims.table_cell(self.full, fig)
+        cell = self.cell(fig)
         if cell:  # a table row: the cell is named by its row label and column header
-            return " ".join(self.full[s:e] for s, e in cell), {
+            return " ".join(self.full[s:e] for s, e in cell.spans), {
                 claims.figure_token(o) for o in self.figures
-                if o is not fig and o.kind != "year" and any(s <= o.start and o.end <= e for s, e in cell)}
+                if o is not fig and o.kind != "year" and any(s <= o.start and o.end <= e for s, e in cell.spans)}
         return claims.segment(self.full, fig, self.figures), claims.neighbours(self.full, fig, self.figures)
 
     def binding(self, fig: Figure, grams: set[str]) -> float:
@@ -71,9 +81,8 @@ class Evidence:
 
     def column(self, fig: Figure) -> set[str]:
         """The words of the column header of the table cell that holds ``fig`` (none outside tables)."""
-        spans = claims.table_cell(self.full, fig) or []
-        own = [(s, e) for s, e in spans[1:] if e <= fig.start and not re.search("[;；]", self.full[e:fig.start])]
-        return claims.content_grams(self.full[own[-1][0]:own[-1][1]]) if own else set()
+        cell = self.cell(fig)
+        return claims.content_grams(self.full[cell.header[0]:cell.header[1]]) if cell and cell.header else set()
 
     def years_for(self, fig: Figure) -> set[float]:
         """Years the passage states ``fig`` for: those of its sentence, else of the chunk's text, else

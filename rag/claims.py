@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass
 
 from rag.types import Figure
 
@@ -150,11 +151,20 @@ _CELL_RE = re.compile("[^;；]+")
 _COLON_RE = re.compile("[:：]")
 
 
-def table_cell(text: str, fig: Figure) -> list[tuple[int, int]] | None:
-    """Where ``text`` names a table cell, for a figure in a row line as :mod:`rag.tables` writes it
-    ("【表1】指标：建会率；2019年完成：98.9%；年度任务：95%。"): spans of the caption, the row's label
-    (its first cell, and any cell without a figure) and the cell's own column header, never the
-    other cells' values. ``None`` when the figure is not in such a line."""
+@dataclass(frozen=True)
+class Cell:
+    """Where a table row line names the cell of a figure: spans of the caption, the row's label and
+    the cell's column header (``header``, also among ``spans``; None when the cell has none)."""
+
+    spans: list[tuple[int, int]]
+    header: tuple[int, int] | None
+
+
+def table_cell(text: str, fig: Figure) -> Cell | None:
+    """The cell of a figure in a row line as :mod:`rag.tables` writes it ("【表1】指标：建会率；
+    2019年完成：98.9%；年度任务：95%。"): the caption, the row's label (its first cell, and any cell
+    without a figure) and the cell's own column header, never the other cells' values. ``None``
+    when the figure is not in such a line."""
     left = max(text.rfind(ch, 0, fig.start) for ch in _SENTENCE_STOPS) + 1
     ends = [i for i in (text.find(ch, fig.end) for ch in _SENTENCE_STOPS) if i != -1]
     right = min(ends) if ends else len(text)
@@ -167,14 +177,16 @@ def table_cell(text: str, fig: Figure) -> list[tuple[int, int]] | None:
     if len(parts) < 2 or (any(headed) and not all(headed)):
         return None
     spans = [(lead + 1, close)]
+    header = None
     for n, (start, end) in enumerate(parts):
         colon = _COLON_RE.search(text, start, end)
         if start <= fig.start < end:
             if colon and colon.start() < fig.start:
-                spans.append((start, colon.start()))
+                header = (start, colon.start())
+                spans.append(header)
         elif n == 0 or not re.search(r"\d", text[colon.end() if colon else start:end]):
             spans.append((start, end))
-    return spans
+    return Cell(spans, header)
 
 
 def figure_token(fig: Figure) -> str:

@@ -171,6 +171,8 @@ def pdf_table_pages(data: bytes, pages: list[int]) -> dict[int, str]:
     """The text of those ``pages`` (0-based) of a text PDF that hold ruled tables, read by pdfplumber:
     each table written as row lines in its place, captioned by the short line above it. Pages
     without a table are left out (their text layer is used as it is)."""
+    if not pages:
+        return {}
     try:
         import pdfplumber
     except ImportError:  # tables then read as the text layer has them
