@@ -44,6 +44,18 @@ class OtherGroupDraft(BaseModel):
     plan: list[PlanDraft] = Field(max_length=3)
 
 
+PHRASE_CHARS = 60
+
+
+class AreaPhrase(BaseModel):
+    n: int
+    summary: str = Field(max_length=PHRASE_CHARS, description="一句话概括")
+
+
+class AreasDraft(BaseModel):
+    items: list[AreaPhrase] = Field(max_length=10)
+
+
 class HeaderDraft(BaseModel):
     issuer: str = Field(max_length=40, description="发文机关/主办单位全称，原文照抄")
 
@@ -74,6 +86,9 @@ class ReviewItem(BaseModel):
     item: str
     figures: list[str]
     citations: list[Citation] = Field(min_length=1)
+    section: str = ""
+    summary: str = ""  # the model's one-sentence phrasing, checked against the area's text ("" if none passed)
+    points: list[str] = Field(default_factory=list)
 
 
 class PlanItem(BaseModel):
@@ -83,6 +98,8 @@ class PlanItem(BaseModel):
     owner: str
     deadline: str
     citations: list[Citation] = Field(min_length=1)
+    section: str = ""
+    summary: str = ""
 
 
 class ProblemItem(BaseModel):
@@ -121,6 +138,7 @@ class SummaryRecord(BaseModel):
     date: str | None
     doc_number: str | None
     issuer: str | None = None
+    plan_year: int | None = None  # set when the review/plan structure was read from the text
     schema_name: str
     model: str
     review: list[ReviewItem] = Field(default_factory=list)

@@ -233,9 +233,16 @@ def test_structured_summary_of_the_work_plan_with_real_small_model(real_env: dic
             for value in (text if isinstance(text, list) else [text]):
                 right, total = strict_figure_counts(str(value), source)
                 assert right == total, value
-    assert {"98.9%", "2346宗", "357份"} <= {f for item in record.figures for f in item.figures}
+    # read by its structure: the six 2020 areas as plan items, in order, none carrying a 2019 fact
+    assert [p.goal for p in record.plan] == ["不断夯实基层组织建设基础", "推动职工深度参与基层社会治理", "切实抓好职工维权维稳工作",
+                                             "有效改善职工服务精准度及覆盖面", "加快建设高素质产业工人大军", "全面加强工会干部队伍自身建设"]
+    plan_text = compact(json.dumps([p.model_dump() for p in record.plan], ensure_ascii=False))
+    assert not any(fact in plan_text for fact in ("柯雅琼", "欧阳嘉玉", "98.9%", "2346宗"))
+    review_text = compact(" ".join(f for r in record.review for f in r.figures))
+    assert all(f in review_text for f in ("98.9%", "2346宗", "357份"))
+    assert record.issuer == "深圳市龙岗区总工会" and record.plan_year == 2020
     md = (out / "summaries.md").read_text(encoding="utf-8")
-    assert "工作回顾" in md and "工作计划" in md
+    assert "2020年工作计划（6项）" in md and "2019年工作回顾" in md
 
 
 def test_answer_through_llama_cpp_openai_server(real_env: dict[str, str]) -> None:

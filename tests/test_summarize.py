@@ -39,6 +39,9 @@ def _passage_with(user: str, needle: str) -> int:
 
 def scripted(messages: list[dict[str, str]]) -> str:
     user = messages[1]["content"]
+    if "每一项都要写" in user:  # a work report read by its structure: one phrasing per area, its title here
+        items = [{"n": int(n), "summary": t} for n, t in re.findall(r"^\[(\d+)\] 标题：(.+)$", user, re.M)]
+        return json.dumps({"items": items}, ensure_ascii=False)
     if "issuer" in user:
         return json.dumps({"issuer": "深圳市龙岗区总工会"}, ensure_ascii=False)
     if "工作总结部分" in user:
@@ -188,6 +191,8 @@ def test_cli_summarize_writes_jsonl_and_markdown(home: Path, tmp_path: Path, mon
     assert res.exit_code == 1 and "--all" in res.output
     res = CliRunner().invoke(cli.app, ["summarize", "--all", "--schema", "nope", "--out", str(out)])
     assert res.exit_code == 1 and "nope" in res.output
+    res = CliRunner().invoke(cli.app, ["summarize", "--all", "--fast", "--model", "default", "--out", str(out)])
+    assert res.exit_code == 1 and "--fast is --model small" in res.output
 
 
 def test_killed_batch_resumes_without_redoing_documents(home: Path, tmp_path: Path) -> None:

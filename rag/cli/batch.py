@@ -44,12 +44,21 @@ def summarize(
     fmt: Annotated[str, typer.Option("--format", help="what to print: md | jsonl (both files are written)")] = "md",
     workers: Annotated[int, typer.Option("--workers", help="parallel requests (HTTP backend only)")] = 0,
     fresh: Annotated[bool, typer.Option("--fresh", help="redo documents already summarized in --out")] = False,
+    fast: Annotated[bool, typer.Option("--fast", help="the small model (same rules and checks; = --model small)")] = False,
     store: StoreOpt = None, model: ModelOpt = None, backend: BackendOpt = None, base_url: BaseUrlOpt = None,
     no_log: NoLogOpt = False,
 ) -> None:
-    """Structured, cited summaries of work reports and news, in batch; a rerun resumes."""
+    """Structured, cited summaries of work reports and news, in batch; a rerun resumes.
+
+    A work report's plan and review are read from its own headings: plan items only from its plan
+    part, review items only from its review part, targets, deadlines and owners by rules, each line
+    cited; the model only phrases each area in one checked sentence."""
     from rag.summarize import load_schema_file
 
+    if fast:
+        if model not in (None, "small"):
+            raise fail("--fast is --model small: pass one of them")
+        model = "small"
     if bool(paths) == all_docs:
         raise fail("name documents (PATHS) or pass --all, not both")
     if style not in ("structured", "brief"):
@@ -140,9 +149,14 @@ def eval_cmd(
     baseline: Annotated[bool, typer.Option("--baseline", help="also BM25-only and dense-only retrieval")] = False,
     corpus: Annotated[list[Path] | None, typer.Option("--corpus", help="ingest these files/folders first")] = None,
     fresh: Annotated[bool, typer.Option("--fresh", help="discard earlier records in --out")] = False,
+    style: Annotated[str, typer.Option("--style", help="summary mode: brief (the short paragraph graded by "
+                                                        "ROUGE-L; the only style with reference texts)")] = "brief",
     model: ModelOpt = None, backend: BackendOpt = None, base_url: BaseUrlOpt = None,
 ) -> None:
     """Run an eval set (JSON lines, see eval/FORMAT.md) and report metrics; resumable."""
+    if style != "brief":
+        raise fail(f"--style {style!r}: summary sets are graded as brief summaries (ROUGE-L); structured "
+                   "work-plan summaries are scored by `python -m bench.plan_summaries`")
     from rag.evaluate import compute_metrics
     from rag.report import print_compare, print_metrics
 

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 from rag.summarize.document import brief_record, summarize_document
 from rag.summarize.generate import Style
 
+SUMMARY_VERSION = 2  # 2: work plans read by their review/plan structure
+
 
 @dataclass
 class BatchResult:
@@ -35,7 +37,7 @@ class BatchResult:
 
 def run_config(schema: str | dict[str, Any], style: Style, model: str) -> dict[str, Any]:
     schema_id = schema if isinstance(schema, str) else json.dumps(schema, sort_keys=True, ensure_ascii=False)
-    return {"schema": schema_id, "style": style, "model": model}
+    return {"schema": schema_id, "style": style, "model": model, "version": SUMMARY_VERSION}
 
 
 def _read_config(path: Path) -> Any:
@@ -78,7 +80,7 @@ def summarize_batch(app: App, docs: list[DocumentInfo], schema: str | dict[str, 
         doc, text, chunks = job
         if style == "brief":
             return brief_record(llm, doc, text, gen)
-        return summarize_document(llm, doc, chunks, schema, gen)
+        return summarize_document(llm, doc, chunks, schema, gen, text)
 
     new = 0
     with jsonl.open("a", encoding="utf-8") as fh, ThreadPoolExecutor(max(workers, 1)) as pool:
@@ -104,12 +106,47 @@ def _cites(citations: list[Citation]) -> str:
     return " ".join(f"〔{c.section or '开头'} · #{c.chunk_id}〕" for c in citations)
 
 
+def _refs(citations: list[Citation]) -> str:
+    return "".join(f"〔#{c.chunk_id}〕" for c in citations)
+
+
+def _filed(r: SummaryRecord) -> list[str]:
+    """A work report read by its structure: the plan first (what is filed and followed up), then the
+    review and the problems, every line with the chunks it comes from."""
+    lines: list[str] = []
+    if r.plan:
+        lines += [f"### {r.plan_year or ''}年工作计划（{len(r.plan)}项）", ""]
+        for n, p in enumerate(r.plan, 1):
+            lines.append(f"{n}. **{p.goal}** {_refs(p.citations[:1])}")
+            rows = [("概括", p.summary), ("措施", "；".join(p.measures)), ("指标", "；".join(p.targets)),
+                    ("时间节点", p.deadline), ("责任主体", p.owner), ("出处", p.section)]
+            lines += [f"   - {k}：{v}" for k, v in rows if v]
+        lines.append("")
+    if r.review:
+        lines += [f"### {(r.plan_year - 1) if r.plan_year else ''}年工作回顾（{len(r.review)}项）", ""]
+        for n, i in enumerate(r.review, 1):
+            lines.append(f"{n}. **{i.item}** {_refs(i.citations[:1])}")
+            rows = [("概括", i.summary), ("要点", "；".join(i.points)), ("数据", "；".join(i.figures)),
+                    ("出处", i.section)]
+            lines += [f"   - {k}：{v}" for k, v in rows if v]
+        lines.append("")
+    if r.problems:
+        lines += ["### 存在问题", ""] + [f"- {p.item} {_refs(p.citations)}" for p in r.problems] + [""]
+    return lines
+
+
 def to_markdown(records: list[SummaryRecord]) -> str:
     lines = ["# 文件摘要", ""]
     for r in records:
         lines += [f"## {r.title}", ""]
         meta = [("来源", r.source), ("发文机关", r.issuer), ("日期", r.date), ("文号", r.doc_number)]
         lines += [f"- {k}：{v}" for k, v in meta if v] + [""]
+        if r.plan_year is not None:
+            lines += _filed(r)
+            v = r.verification
+            lines.append(f"_核查：{v.verified} 项取自原文并注明出处，{len(v.dropped)} 处删除_")
+            lines += [f"- 删除：{d}" for d in v.dropped] + [f"- 错误：{e}" for e in r.errors] + [""]
+            continue
         if r.brief is not None:
             lines += [r.brief, ""]
         if r.review:

@@ -40,6 +40,7 @@ from rag.summarize.generate import (
     json_validator,
     pydantic_validator,
 )
+from rag.summarize.workplan import summarize_work_plan
 
 BRIEF_MAX_TOKENS = 320
 BRIEF_MAX_CHARS = 300
@@ -48,7 +49,9 @@ _NUMBER_UNIT_RE = re.compile(r"(\d+(?:\.\d+)?)((?:万|亿)?(?:元|人次|人|宗
 
 
 def summarize_document(llm: LLM, doc: DocumentInfo, chunks: list[ChunkRecord], schema: str | dict[str, Any],
-                       gen: GenerationSettings) -> SummaryRecord:
+                       gen: GenerationSettings, text: str | None = None) -> SummaryRecord:
+    """``text`` (the document's stored text) lets a work plan be read by its own review/plan
+    structure; without it, or when the text has none, the model reads it section by section."""
     t0 = time.perf_counter()
     schema_name = schema if isinstance(schema, str) else "custom"
     record = SummaryRecord(doc_id=doc.doc_id, source=doc.source, title=doc.title, date=doc.date,
@@ -72,7 +75,7 @@ def summarize_document(llm: LLM, doc: DocumentInfo, chunks: list[ChunkRecord], s
                 report.dropped.append(f"section {group.section or '(start)'}: figures not in the document: "
                                       + ", ".join(bad))
             record.custom.append({"section": group.section, "chunk_ids": [c.id for c in group.chunks], "output": value})
-    else:
+    elif not (text and summarize_work_plan(llm, text, doc.title, doc.date, chunks, record)):
         _work_plan(llm, groups, chunks, record)
     record.seconds = round(time.perf_counter() - t0, 2)
     return SummaryRecord.model_validate(record.model_dump())
