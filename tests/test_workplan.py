@@ -117,6 +117,10 @@ def test_national_targets_and_inline_areas() -> None:
 def test_targets_after_a_half_width_colon_and_problems_without_resolutions() -> None:
     assert rules.targets("主要预期目标是:经济增长5.5%左右，规上工业增加值增长7%左右，进出口稳中提质。", 2025) == [
         "经济增长5.5%左右", "规上工业增加值增长7%左右"]
+    # quoted names (“315”工程), list numbers, PM2.5 and a list's opening line are no targets
+    text = ("认真抓好11方面重点工作：深入实施“315”科技创新体系建设工程、“双一流196”工程，全年研发投入强度达3.3%左右。"
+            "设区市PM2.5平均浓度稳中有降。1.医疗卫生方面。为全省60岁以上老年人免费接种流感疫苗。")
+    assert rules.targets(text, 2025) == ["全年研发投入强度达3.3%左右", "为全省60岁以上老年人免费接种流感疫苗"]
     text = "在肯定成绩的同时，我们也清醒看到面临的问题和挑战。一些重点领域腐败问题时有发生。我们一定直面问题，尽心竭力做好工作。"
     assert rules.problems(text) == ["一些重点领域腐败问题时有发生"]
 

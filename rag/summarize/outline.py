@@ -24,7 +24,7 @@ _DASH_RE = re.compile(r"^——\s*(.+)$")
 _YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
 _END_PUNCT = ("。", "；", ";", "：", ":", "！", "？", "，", "、")
 # a short opening sentence that names what the paragraph is about; not a sentence about the year
-LEAD_RE = re.compile(r"^\**(?:——|[一二三四五六七八九十]是)?(?!今年|过去|一年来|这|我们|同时|此外|各位|回顾|面对|完成)([^。！：:但]{4,30})[。！]\**")
+LEAD_RE = re.compile(r"^\**(?:——|[一二三四五六七八九十]是)?(?!今年|过去|一年来|这|我们|同时|此外|各位|回顾|面对|完成|\d)([^。！：:但]{4,30})[。！]\**")
 _APPENDIX_RE = re.compile(r"^(?:附件\s*\d*|附\s*件|名词解释|注释)")
 HEADING_CHARS = 40
 TITLE_CHARS = 64

@@ -49,11 +49,19 @@ def measures(text: str) -> list[str]:
     return list(dict.fromkeys(f for f in found if f))[:MAX_MEASURES]
 
 
+_QUOTED_RE = re.compile(r"“[^”]{0,24}”|\"[^\"]{0,24}\"")
+_LIST_MARK_RE = re.compile(r"^\d{1,2}[.、．](?!\d)")
+
+
 def _counts(clause: str) -> bool:
-    """Does a clause state a figure a reader would file (not only a year, a date or an ordinal)?"""
+    """Does a clause state a figure a reader would file (not only a year, a date, an ordinal, a list
+    number or a quoted name such as “8+4”, “315”工程)?"""
+    clause = _LIST_MARK_RE.sub("", _QUOTED_RE.sub("", clause.strip()))
+    if clause.endswith(("：", ":")) or re.search(r"\d+\s*(?:个)?方面", clause):
+        return False  # "认真抓好11方面重点工作：" opens a list
     for f in figures_in(clause):
         if (f.kind in ("year", "date") or not re.search(r"\d", f.text) or f.text.endswith("周")
-                or re.search(rf"{re.escape(f.text)}(?:[A-Za-z]|版)", clause)):  # 5G, 3.0版
+                or re.search(rf"{re.escape(f.text)}(?:[A-Za-z]|版)|[A-Za-z]{re.escape(f.text)}", clause)):  # 5G, 3.0版, PM2.5
             continue  # Chinese numerals here are slogans and ordinals: 二是, 十九大, 四个意识, “两个覆盖”
         if re.search(rf"第\s*{re.escape(f.text)}|{re.escape(f.text)}\s*(?:周年|届|次会议)", clause):
             continue
