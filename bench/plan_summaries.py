@@ -139,7 +139,9 @@ def _selected(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 def _report(args: argparse.Namespace, records: list[SummaryRecord], texts: dict[str, str]) -> int:
     rows = []
-    for item, record in zip(_selected(args), records, strict=True):
+    by_file = {r.source: r for r in records}
+    for item in _selected(args):
+        record = by_file[item["file"]]
         rows.append(score(record, item, texts[item["file"]]))
         r = rows[-1]
         print(f"{r['id']:<16} areas {r['areas_hit']}/{r['areas']}  targets {r['targets_hit']}/{r['targets']}  "

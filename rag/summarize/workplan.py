@@ -189,6 +189,8 @@ def check_phrase(summary: str, area: Area, outline: Outline) -> tuple[str, str]:
     source = compact(area.title + area.text)
     if len(compact(text)) < 6:
         return "", "empty"
+    if compact(text).rstrip("。") == compact(area.title):
+        return "", "repeats the title"
     if len(summary.strip()) > PHRASE_KEEP:
         return "", "longer than one sentence (cut off, or a copied paragraph)"
     for figure in figures_in(text):
