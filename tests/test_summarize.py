@@ -180,6 +180,7 @@ def test_cli_summarize_writes_jsonl_and_markdown(home: Path, tmp_path: Path, mon
     assert "工作回顾" in res.output and "98.9%" in res.output and "工作计划" in res.output
     [line] = (out / "summaries.jsonl").read_text(encoding="utf-8").splitlines()
     assert json.loads(line)["source"] == WORK_PLAN
+
     res = CliRunner().invoke(cli.app, ["summarize", str(SEEDS / WORK_PLAN), "--out", str(out), "--format", "jsonl"])
     assert res.exit_code == 0 and "1 already done" in res.output
     # the summary made (not the one skipped) is in the answer log, with its Markdown
@@ -193,6 +194,10 @@ def test_cli_summarize_writes_jsonl_and_markdown(home: Path, tmp_path: Path, mon
     assert res.exit_code == 1 and "nope" in res.output
     res = CliRunner().invoke(cli.app, ["summarize", "--all", "--fast", "--model", "default", "--out", str(out)])
     assert res.exit_code == 1 and "--fast is --model small" in res.output
+    # a narrow terminal or a pipe gets the Markdown lines as written, not re-wrapped
+    res = CliRunner().invoke(cli.app, ["summarize", str(SEEDS / WORK_PLAN), "--out", str(tmp_path / "o2"), "--no-log"],
+                             env={"COLUMNS": "40"})
+    assert res.exit_code == 0 and "   - 出处：三、2020 年工作思路 > （一）不断夯实基层组织建设基础\n" in res.output
 
 
 def test_killed_batch_resumes_without_redoing_documents(home: Path, tmp_path: Path) -> None:

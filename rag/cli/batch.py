@@ -81,7 +81,7 @@ def summarize(
         for record in result.records:
             print(json.dumps(record.model_dump(), ensure_ascii=False))
     else:
-        console.print(result.out_md.read_text(encoding="utf-8"), highlight=False, markup=False)
+        console.print(result.out_md.read_text(encoding="utf-8"), highlight=False, markup=False, soft_wrap=True)
     err.print(f"{result.new} summarized, {result.skipped} already done -> {result.out_jsonl}, {result.out_md}",
               highlight=False)
     if any(r.errors for r in result.records):
