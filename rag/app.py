@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rag import segment
 from rag.catalog import ModelEntry, find_entry, load_catalog, resolve_model
 from rag.chunk import CHUNKER_VERSION
 from rag.encoders import CrossEncoderReranker, Encoder, SentenceTransformerEncoder
@@ -24,6 +25,7 @@ class App:
 
     def __init__(self, settings: Settings, encoder: Encoder | None = None, llm: LLM | None = None) -> None:
         self.settings = settings
+        segment.use_cache(settings.home / "cache" / "jieba")
         self._encoder = encoder
         self._llm = llm
         self._store: Store | None = None

@@ -7,7 +7,6 @@ lengths are derived from it on load, so they can never disagree with it.
 
 from __future__ import annotations
 
-import functools
 import io
 import re
 from pathlib import Path
@@ -15,26 +14,17 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
+from rag.segment import cut_for_search
+
 _STOPWORDS = frozenset(
     ["的", "了", "是", "在", "和", "与", "及", "等", "对", "为", "以", "将", "把", "被", "从", "中", "上", "下", "也", "都", "就", "而", "或", "其", "之", "于", "这", "那", "有", "个", "年", "月", "日", "哪些", "什么", "多少", "怎样", "如何", "哪", "吗", "呢", "么", "是否", "进行", "一", "二", "三"])
 _TOKEN_OK = re.compile(r"[\w\u4e00-\u9fff]")
 
 
-@functools.cache
-def _jieba():  # type: ignore[no-untyped-def]
-    import logging
-
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    return jieba
-
-
 def tokenize(search_text: str) -> list[str]:
     """Tokens of an already normalized (simplified, NFKC) text."""
     tokens = []
-    for tok in _jieba().lcut_for_search(search_text.lower()):
+    for tok in cut_for_search(search_text.lower()):
         tok = tok.strip()
         if tok and tok not in _STOPWORDS and _TOKEN_OK.search(tok):
             tokens.append(tok)

@@ -9,6 +9,7 @@ import functools
 import re
 from dataclasses import dataclass
 
+from rag.segment import tagged as _segment_tagged
 from rag.types import Figure
 
 _CJK = "\u4e00-\u9fff"
@@ -88,9 +89,7 @@ def words(text: str) -> tuple[tuple[str, str], ...]:
 
 @functools.lru_cache(maxsize=4096)
 def _tagged(text: str) -> tuple[tuple[str, str], ...]:
-    import jieba.posseg
-
-    return tuple((t.word, t.flag) for t in jieba.posseg.lcut(text))
+    return tuple(_segment_tagged(text))
 
 
 _SUFFIX_WORDS = frozenset("市场 市民 市值 市政 市容 市面 区域 区间 区别 区分 区块 县域 省份 省级 省钱 省力 镇压 乡村 乡镇 集团化".split())

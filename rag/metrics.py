@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 
 from rag.figures import cn_to_int
 from rag.normalize import compact
+from rag.segment import cut
 from rag.types import EvalRecord
 from rag.verify import strip_citations, strip_marks
 
@@ -83,9 +84,7 @@ def strict_figure_counts(answer: str, cited_text: str) -> tuple[int, int]:
 
 def tokens(text: str) -> list[str]:
     """jieba words of the normal form, punctuation dropped."""
-    import jieba
-
-    return [t for t in jieba.lcut(compact(text)) if _bare(t)]
+    return [t for t in cut(compact(text)) if _bare(t)]
 
 
 def f1_from_counts(pred: Sequence[str], gold: Sequence[str]) -> float:
