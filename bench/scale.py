@@ -177,12 +177,15 @@ def bench_latency(n_articles: int, queries: int, reuse: str = "") -> None:
             for key in stages:
                 stages[key].append(r.timings.get(key, 0.0))
         lat_ms = sorted(x * 1000 for x in lat)
+        no_embed_ms = sorted((x - e) * 1000 for x, e in zip(lat, stages["embed_query"], strict=True))
         results[kind] = {
             "chunks": counts["chunks"], "documents": counts["documents"], "build_s": round(build_s, 1),
             "store_bytes_per_chunk": round(size / counts["chunks"]), "store_mb": round(size / 1e6, 1),
             "rss_mb_after_load": round(rss_loaded), "rss_mb_serving": round(rss_mb()),
             "query_p50_ms": round(statistics.median(lat_ms), 1),
             "query_p95_ms": round(lat_ms[int(0.95 * (len(lat_ms) - 1))], 1),
+            "without_query_embedding_p50_ms": round(statistics.median(no_embed_ms), 1),
+            "without_query_embedding_p95_ms": round(no_embed_ms[int(0.95 * (len(no_embed_ms) - 1))], 1),
             "stage_p50_ms": {k: round(statistics.median(v) * 1000, 2) for k, v in stages.items()},
         }
         print(kind, json.dumps(results[kind]), flush=True)
