@@ -20,6 +20,7 @@ import hashlib
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from bench.retrieval_levers import DEPTH, first_ranks, metrics
 from rag.normalize import compact
@@ -58,7 +59,7 @@ def build(out: Path) -> None:
     print(f"{out / SLICE_NAME}: {SLICE_SIZE} articles")
 
 
-def load_questions() -> list[dict]:
+def load_questions() -> list[dict[str, Any]]:
     return [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 

@@ -20,6 +20,7 @@ STRONG = 0.8  # a binding this close leaves no doubt which metric a figure is
 SENTENCE_WEIGHT = 0.6  # the metric named earlier in the sentence binds, less than in the clause
 QUESTION_FLOOR = 0.3  # a bare figure is bound through the question's words, which match less
 ALT_MARGIN = 0.2  # another clause must bind this much better to count as "the passage says otherwise"
+SLOT_MARGIN = 2  # bigrams of the question's slot another figure must have more of
 _HOW_MANY_RE = re.compile("多少|几")
 _COMPARED_YEAR_RE = re.compile(r"(?:较|比|与|同比|自|从)$")
 
@@ -154,7 +155,7 @@ class Claim:
                 continue
             best = max(same, key=lambda s: s[0])
             floor = SUPPORT_THRESHOLD if own else QUESTION_FLOOR
-            if best_other and best_other[0] >= floor and (best_other[0] > best[0] + ALT_MARGIN or
+            if best_other and best_other[0] >= floor and (best_other[0] > best[0] + (ALT_MARGIN if own else 0.15) or
                                                           ev.qualified_elsewhere(best[1], best_other[1], grams, asked)):
                 continue  # the passage gives this metric another value; the figure belongs elsewhere
             if own and len(grams) >= 3 and best[0] < 0.15:
@@ -162,6 +163,8 @@ class Claim:
             if not own and best[0] < QUESTION_FLOOR and any(
                     ev.binding(pf, grams) > best[0] + ALT_MARGIN for pf in ev.figures if pf.kind != "year"):
                 continue  # a bare figure, while the question's words point to another figure of the passage
+            if not own and self.fills_other_slot(ev, fig, same, others):
+                continue  # a bare figure, while another one stands where the question's 多少 does
             backing[i] = best
         cited = [i for i in self.cites if i in backing]
         best_i = max(backing, key=lambda i: backing[i][0], default=0)
@@ -182,6 +185,24 @@ class Claim:
             return
         if fig.kind != "year":
             self.backed.append((fig, {i: pf for i, (_, pf) in backing.items()}))
+
+    def fills_other_slot(self, ev: Evidence, fig: Figure, same: list[tuple[float, Figure]],
+                         others: list[tuple[float, Figure]]) -> bool:
+        """For a bare figure: another figure of the passage has the words the question puts around
+        its 多少 ("再给予25%的贴息支持" for "再给予多少贴息支持", not "利率的50%给予贴息"), or the counter
+        it asks for (12项 for 多少项, not 四个)."""
+        slot = claims.asked_slot(self.question)
+        if slot and others:
+            mine = max(claims.slot_score(slot, ev.full, pf) for _, pf in same)
+            top = max(b for b, _ in same)
+            if any(claims.slot_score(slot, ev.full, pf) >= mine + SLOT_MARGIN and b >= top - ALT_MARGIN
+                   for b, pf in others):
+                return True
+        counter = claims.asked_counter(self.question)
+        if counter and fig.unit and not (fig.unit.startswith(counter) or counter.startswith(fig.unit)):
+            top = max(b for b, _ in same)
+            return any(pf.unit.startswith(counter) and b >= top for b, pf in others)
+        return False
 
     def check_years(self, q_years: set[float]) -> None:
         """A figure given for the year asked must be stated for that year by a passage that has it

@@ -207,6 +207,32 @@ def bind_score(grams: set[str], seg: str, tokens: set[str]) -> float:
     return sum(1 for g in grams if (g in tokens if g.startswith("#") else g in seg)) / len(grams)
 
 
+SLOT_CHARS = 5  # the question's words this close to 多少/几 say what fills the slot
+_ASKED_RE = re.compile("多少|几")
+_COUNTER_RE = re.compile("(?:多少|几)([个项家人次条场件名所座台辆份套批期轮起宗户])")
+
+
+def asked_slot(question: str) -> set[str]:
+    """Bigrams of the question's words right before and after its 多少/几: "再给予多少贴息支持"."""
+    m = _ASKED_RE.search(question)
+    if not m:
+        return set()
+    return content_grams(question[max(0, m.start() - SLOT_CHARS):m.start()]) | content_grams(
+        question[m.end():m.end() + SLOT_CHARS])
+
+
+def slot_score(slot: set[str], text: str, fig: Figure) -> int:
+    """How many of the slot's bigrams stand right around ``fig`` in ``text`` (a 的 or 达 between allowed)."""
+    left, right = text[max(0, fig.start - SLOT_CHARS - 2):fig.start], text[fig.end:fig.end + SLOT_CHARS + 2]
+    return sum(1 for g in slot if g in left or g in right)
+
+
+def asked_counter(question: str) -> str:
+    """The counter the question asks for ("多少项" -> 项), or ""."""
+    m = _COUNTER_RE.search(question)
+    return m.group(1) if m else ""
+
+
 def content_grams(text: str) -> set[str]:
     """Character bigrams of the Chinese words (digits, letters and punctuation left out)."""
     runs = re.findall(f"[{_CJK}]+", text)

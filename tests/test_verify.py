@@ -143,3 +143,26 @@ def test_a_cited_passage_that_states_none_of_the_figures_loses_its_citation() ->
     # a passage that supports the words of the claim keeps its citation, with or without figures
     both = verify_answer("龙岗区工会改革创新取得实质性成效，签订集体合同357份[1][2]。", [contracts, opening])
     assert (both.sentences[0].status, both.sentences[0].citations) == ("verified", [1, 2])
+
+
+# A bare figure is bound through the question: the words around its 多少, and the counter it asks for.
+P_SUBSIDY = "在中央财政按人民银行再贷款利率的50%给予贴息的基础上，省财政统筹资金再给予25%的贴息支持，贴息期限不超过1年。"
+Q_SUBSIDY = "对新增的专项再贷款，江西省在原基础上决定再给予多少贴息支持？"
+P_TAX = "税务总局围绕支持疫情防控出台了12项税收优惠政策，并从四个方面逐一进行解读。"
+Q_TAX = "税务总局新出台了多少项支持疫情防控的税收优惠政策？"
+
+
+def test_bare_figure_fills_the_questions_slot() -> None:
+    assert verify_answer("25%[1]。", [P_SUBSIDY], Q_SUBSIDY).sentences[0].status == "verified"
+    wrong = verify_answer("50%[1]。", [P_SUBSIDY], Q_SUBSIDY)
+    assert (wrong.sentences[0].status, wrong.sentences[0].notes) == (
+        "flagged", ["50% is stated for something else in the passages"])
+    assert wrong.answer == f"50%{MARK}[1]。"
+
+
+def test_bare_figure_with_another_counter_than_asked() -> None:
+    assert verify_answer("12项[1]。", [P_TAX], Q_TAX).sentences[0].status == "verified"
+    wrong = verify_answer("四个[1]。", [P_TAX], Q_TAX)
+    assert (wrong.sentences[0].status, wrong.sentences[0].notes) == (
+        "flagged", ["四个 is stated for something else in the passages (资料为12项)"])
+    assert wrong.answer == f"四个{MARK}（资料为12项）[1]。"
