@@ -21,6 +21,7 @@ SENTENCE_WEIGHT = 0.6  # the metric named earlier in the sentence binds, less th
 QUESTION_FLOOR = 0.3  # a bare figure is bound through the question's words, which match less
 ALT_MARGIN = 0.2  # another clause must bind this much better to count as "the passage says otherwise"
 SLOT_MARGIN = 2  # bigrams of the question's slot another figure must have more of
+BARE_MARGIN = 0.15  # a bare figure has only the question to bind by: a smaller lead decides
 _HOW_MANY_RE = re.compile("多少|几")
 _COMPARED_YEAR_RE = re.compile(r"(?:较|比|与|同比|自|从)$")
 
@@ -155,7 +156,7 @@ class Claim:
                 continue
             best = max(same, key=lambda s: s[0])
             floor = SUPPORT_THRESHOLD if own else QUESTION_FLOOR
-            if best_other and best_other[0] >= floor and (best_other[0] > best[0] + (ALT_MARGIN if own else 0.15) or
+            if best_other and best_other[0] >= floor and (best_other[0] > best[0] + (ALT_MARGIN if own else BARE_MARGIN) or
                                                           ev.qualified_elsewhere(best[1], best_other[1], grams, asked)):
                 continue  # the passage gives this metric another value; the figure belongs elsewhere
             if own and len(grams) >= 3 and best[0] < 0.15:
