@@ -311,7 +311,9 @@ class Claim:
 
     def check_names(self, q_names: list[str]) -> None:
         texts = [self.evidence[i - 1].full for i in self.cites]
-        for name in [*claims.names_in(self.body), *claims.persons_in(self.body)]:
+        names = [*claims.names_in(self.body), *claims.persons_in(self.body)]
+        for name in [*names, *(w for w in claims.places_in(self.body) if w not in names and w not in self.question
+                               and not any(w in n or n in w for n in names))]:
             if any(name in t for t in texts):
                 continue
             other = next((i for i in self.valid() if name in self.evidence[i - 1].full), None)

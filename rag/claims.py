@@ -82,6 +82,12 @@ def persons_in(text: str) -> list[str]:
     return [w for w, flag in _tagged(text) if flag in ("nr", "nrfg", "nrt") and 2 <= len(w) <= 4]
 
 
+def places_in(text: str) -> list[str]:
+    """Place words as jieba tags them ("福田" in "助力福田高质量发展", where no 区 follows): like
+    :func:`persons_in`, only checked for being in a passage."""
+    return [w for w, flag in _tagged(text) if flag == "ns" and 2 <= len(w) <= 4]
+
+
 def words(text: str) -> tuple[tuple[str, str], ...]:
     """jieba's words of ``text`` with their part-of-speech tags."""
     return _tagged(text)

@@ -72,6 +72,8 @@ RIGHT = [
      "传化集团工会总结的产改工作“四个坚持”是：坚持党建思想引领，强凝心聚力{c:四個堅持}；坚持主体作用发挥，强员工技能"
      "{c:四個堅持}；坚持共创共建共享，强服务保障{c:四個堅持}；坚持党经融合机制，强组织保证{c:四個堅持}。",
      ["verified", "verified", "verified", "verified"]),
+    ("r-theme", "龙岗区总工会2023年2月9日的工作推进会在哪里召开？主题是什么？",
+     "会议在坂田街道天安云谷国际会议厅召开，主题为“争当先行示范工会排头兵，助力龙岗高质量发展”{c:排头兵}。", ["verified"]),
     ("r-ncp-date", "工业和信息化部何时赴北京北铃专用汽车有限公司督导检查？",
      "2020年2月4日，工业和信息化部装备工业一司赴北京北铃专用汽车有限公司进行督导检查{c:北铃}。", ["verified"]),
 ]
@@ -112,6 +114,9 @@ WRONG = [
     ("w-place-asked", "2019年福田区百人以上企业建会率达到多少？", "百人以上企业建会率达98.9%{c:98.9%}。",
      "refused-before"),
     # the notice names 吉利 among the pilot firms, so the gate lets it pass; the cited passage is 传化's
+    # a place with no 区 after it, inside a quoted theme
+    ("w-theme-place", "龙岗区总工会2023年2月9日的工作推进会在哪里召开？主题是什么？",
+     "会议在坂田街道天安云谷国际会议厅召开，主题为“争当先行示范工会排头兵，助力福田高质量发展”{c:排头兵}。", "refused"),
     ("w-org-asked", "吉利集团工会总结的产改工作“四个坚持”是什么？", "坚持党建思想引领，强凝心聚力{c:四個堅持}。", "refused"),
     # a list under another group's name: the items name nobody, and speak of the question's subject
     ("w-org-list", "吉利集团工会总结的产改工作“四个坚持”是什么？",
