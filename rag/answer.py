@@ -18,7 +18,7 @@ from rag.quotes import Quote, best_quotes, sentence_score
 from rag.retrieve import Retriever
 from rag.settings import Settings
 from rag.types import ChunkRecord, Figure, Filters, Hit, QuestionTerms
-from rag.verify import Evidence, Verification, latin_ratio, verify_answer
+from rag.verify import Evidence, Verification, latin_ratio, strip_citations, support, verify_answer
 
 if TYPE_CHECKING:
     from rag.llm import LLM
@@ -134,11 +134,36 @@ def evidence_check(terms: QuestionTerms, question: str, hits: list[Hit]) -> tupl
 
 
 def answer_relevance(terms: QuestionTerms, verification: Verification, hits: list[Hit]) -> float:
-    """How much of the question the best passage behind a supported claim covers: a claim copied
-    faithfully from a passage about something else (another library's closing date, another
-    group's 四个坚持) is no answer to the question."""
-    cited = {n for s in verification.sentences if s.status in ("verified", "corrected") for n in s.citations}
-    return max((terms.coverage(_context(hits[n - 1].chunk)) for n in cited if 1 <= n <= len(hits)), default=0.0)
+    """How much of the question the passage behind the supported claims covers, read where the
+    claims come from: its title, section and date, and the sentences each claim copies with their
+    neighbours. A claim copied faithfully from a passage about something else (another library's
+    closing date, another group's 四个坚持), or from the one sentence of a related passage that
+    shares a few words, is no answer to the question."""
+    windows: dict[int, set[int]] = {}
+    for s in verification.sentences:
+        if s.status not in ("verified", "corrected"):
+            continue
+        body = strip_citations(s.text)
+        for n in s.citations:
+            if 1 <= n <= len(hits) and (sentences := _sentences(hits[n - 1].chunk.text)):
+                scores = [support(body, x) for x in sentences]
+                best = max(range(len(sentences)), key=scores.__getitem__)
+                span = range(max(0, best - 1), min(len(sentences), best + 2)) if scores[best] else range(len(sentences))
+                windows.setdefault(n, set()).update(span)
+    coverage = 0.0
+    for n, kept in windows.items():
+        c = hits[n - 1].chunk
+        sentences = _sentences(c.text)
+        coverage = max(coverage, terms.coverage(compact(f"{c.title}{c.section}{c.date or ''}"
+                                                        + "".join(sentences[i] for i in sorted(kept)))))
+    return coverage
+
+
+_SENTENCE_RE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]?")
+
+
+def _sentences(text: str) -> list[str]:
+    return _SENTENCE_RE.findall(text)
 
 
 def _mentioned(fig: Figure, text: str) -> bool:

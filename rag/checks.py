@@ -26,6 +26,12 @@ _HOW_MANY_RE = re.compile("多少|几")
 _COMPARED_YEAR_RE = re.compile(r"(?:较|比|与|同比|自|从)$")
 
 
+def is_identifier(fig: Figure) -> bool:
+    """A hotline or account number (12366, 0409020029300539524): it names, it does not measure, so
+    being in the passage is enough."""
+    return fig.kind == "number" and not fig.unit and fig.text.isdigit() and len(fig.text) >= 5
+
+
 @dataclass(frozen=True)
 class Evidence:
     """A passage as the checker reads it: the chunk's text and its document's own title, 文号,
@@ -143,7 +149,7 @@ class Claim:
         for i in self.valid():
             ev = self.evidence[i - 1]
             same = [(ev.binding(pf, grams), pf) for pf in ev.figures if fig.matches(pf)]
-            if fig.kind == "year":
+            if fig.kind == "year" or is_identifier(fig):
                 if same:
                     backing[i] = max(same, key=lambda s: s[0])
                 continue
@@ -336,8 +342,10 @@ class Claim:
             if len(grams) < 3 or not passage_clauses:
                 continue
             # the same claim: most of the answer's clause is in it, or most of it is in the answer's
+            # (a short passage clause inside a long answer clause, "疫情防控期间", decides nothing)
             score, best = max((max(claims.overlap(grams, c), claims.overlap(claims.content_grams(c), clause)
-                                   if len(claims.content_grams(c)) >= 4 else 0.0), c) for c in passage_clauses)
+                                   if 2 * len(claims.content_grams(c)) >= len(grams) >= 4 else 0.0), c)
+                              for c in passage_clauses)
             if score < 0.6:
                 continue
             (a_neg, a_dir), (p_neg, p_dir) = claims.polarity(clause), claims.polarity(best)

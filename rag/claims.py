@@ -59,6 +59,8 @@ def _names(text: str) -> tuple[str, ...]:
         name, suffix_at = m.group(1), m.start() + 2
         if m.group(0) in _NOT_NAMES or name in _NOT_NAMES or name[0] in _FUNCTION_CHARS or name[1] in _FUNCTION_CHARS:
             continue
+        if name.endswith("族"):
+            continue  # 瀍河回族区, 壮族自治区: the people's name, not the place's
         if m.start() not in starts or text[suffix_at:suffix_at + 2] in _SUFFIX_WORDS:
             continue  # 推进园区: "进园" starts inside a word; 投放市场: 市 begins 市场
         if any(s == suffix_at and e > m.end() for s, e, _, _ in spans):

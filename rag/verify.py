@@ -43,7 +43,7 @@ class SentenceCheck:
     status: str  # verified | corrected | flagged | dropped | note
     support: float
     notes: list[str] = field(default_factory=list)
-    reasons: list[str] = field(default_factory=list)  # figure | year | entity | polarity | support | citation
+    reasons: list[str] = field(default_factory=list)  # figure | year | entity | polarity | support | citation | repeat
 
 
 @dataclass
@@ -134,6 +134,7 @@ def verify_answer(answer: str, passages: list[Evidence] | list[str], question: s
     checks: list[SentenceCheck] = []
     carried: list[int] = []
     sentences = split_answer(answer)
+    said: set[str] = set()
     for idx, raw in enumerate(sentences):
         if raw == "\n":
             checks.append(SentenceCheck("\n", [], "verified", 1.0))
@@ -155,6 +156,12 @@ def verify_answer(answer: str, passages: list[Evidence] | list[str], question: s
             checks.append(SentenceCheck(_format(body, cites), cites, "dropped", 0.0,
                                         ["dropped: a list whose items are empty"], ["support"]))
             continue
+        same = compact(_ENUMERATOR_RE.sub("", body.strip())).rstrip("。；;")
+        if same in said:  # a small model looping: "1. X。2. X。3. X。"
+            checks.append(SentenceCheck(_format(body, cites), cites, "dropped", 1.0, ["dropped: repeats an earlier sentence"],
+                                        ["repeat"]))
+            continue
+        said.add(same)
         notes = [f"removed citation [{b}]: no such passage" for b in bad]
         if not cites:
             # A sentence often shares the citation written at the end of the next one.

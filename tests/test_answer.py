@@ -159,3 +159,23 @@ def test_passage_heading_settings_keep_their_old_meaning() -> None:
     assert GenerationSettings().passage_heading == "document"
     assert GenerationSettings(passage_heading=True).passage_heading == "passage"  # the old `true`
     assert GenerationSettings(passage_heading=False).passage_heading == "off"
+
+
+def test_relevance_is_read_where_the_claim_comes_from() -> None:
+    """A passage whose other sentences hold the question's words backs no answer copied from its
+    one sentence about something else; the same passage backs the sentence that answers."""
+    from rag.answer import RELEVANCE_THRESHOLD, answer_relevance
+    from rag.types import ChunkRecord, Hit, QuestionTerms
+    from rag.verify import verify_answer
+
+    text = ("广州市商务局对电子商务企业、物流企业给予一定额度的资金扶持。扶持资金按企业配送量核定。"
+            "各区商务部门负责组织申报。市商务局联合江南果菜市场成立了保障供应专班。专班确保大型连锁商超的蔬菜供应。"
+            "专班每日调度货车保证配送。")
+    chunk = ChunkRecord(1, "d", 0, text, text, "", "text", "gz.txt", "广州市商务局通知", None, "k")
+    hits = [Hit(1, chunk, 1.0)]
+    terms = QuestionTerms({"广州": 1.0, "商务局": 1.0, "电子商务": 2.0, "物流": 2.0, "扶持": 1.5})
+    question = "广州市商务局对电子商务企业、物流企业给予什么扶持？"
+    off = verify_answer("市商务局联合江南果菜市场成立了保障供应专班[1]。专班确保大型连锁商超的蔬菜供应[1]。", [text], question)
+    on = verify_answer("广州市商务局对电子商务企业、物流企业给予一定额度的资金扶持[1]。", [text], question)
+    assert [s.status for s in off.sentences] == ["verified", "verified"]
+    assert answer_relevance(terms, off, hits) < RELEVANCE_THRESHOLD <= answer_relevance(terms, on, hits) == 1.0

@@ -166,3 +166,37 @@ def test_bare_figure_with_another_counter_than_asked() -> None:
     assert (wrong.sentences[0].status, wrong.sentences[0].notes) == (
         "flagged", ["四个 is stated for something else in the passages (资料为12项)"])
     assert wrong.answer == f"四个{MARK}（资料为12项）[1]。"
+
+
+def test_a_looping_list_keeps_its_first_item_only() -> None:
+    v = verify_answer("采取了以下措施：\n1. 全年完成2346宗劳资纠纷调处工作[1]。\n2. 全年完成2346宗劳资纠纷调处工作[1]。"
+                      "\n3. 全年完成2346宗劳资纠纷调处工作[1]。", [P1, P2])
+    assert [s.status for s in v.sentences if s.text != "\n"] == ["note", "verified", "dropped", "dropped"]
+    assert [s.notes for s in v.sentences if s.status == "dropped"] == [["dropped: repeats an earlier sentence"]] * 2
+    assert v.answer == "采取了以下措施：1. 全年完成2346宗劳资纠纷调处工作[1]。"
+
+
+def test_a_short_passage_clause_decides_no_polarity() -> None:
+    # "疫情防控期间" alone is inside the answer's clause; the clause that says the same thing has 未 too
+    passage = "疫情防控期间，对处于失业状态且未达到领取失业保险金条件的参保人员，按每人每月1000元的标准发放失业补助金。"
+    v = verify_answer("疫情防控期间对处于失业状态且未达到领取失业保险金条件的参保人员给予每人每月1000元的失业补助金[1]。",
+                      [passage], "疫情防控期间对未达到领取失业保险金条件的参保人员给予多少补助金？")
+    assert [s.status for s in v.sentences] == ["verified"], v.sentences[0].notes
+
+
+def test_a_hotline_number_is_checked_for_presence_only() -> None:
+    passage = Evidence("三、全速推进，以最快速度响应涉税诉求 9. 做好意见收集。做好工作统筹，成立专业团队，通过12366、办税服务厅等"
+                       "多种渠道积极了解、响应各类企业特别是医疗救治、疫情防控等重点行业、重点企业反映的税费问题。",
+                       title="国家税务总局福建省税务局关于充分发挥税收职能作用助力打赢疫情防控阻击战十二项措施的通知")
+    question = "福建省纳税人有何渠道上报意见？"
+    ok = verify_answer("福建省纳税人可以通过12366、办税服务厅等多种渠道上报意见[1]。", [passage], question)
+    assert [s.status for s in ok.sentences] == ["verified"], ok.sentences[0].notes
+    wrong = verify_answer("福建省纳税人可以通过12345、办税服务厅等多种渠道上报意见[1]。", [passage], question)
+    assert [(s.status, s.notes) for s in wrong.sentences] == [("flagged", ["12345 is in no passage"])]
+
+
+def test_an_ethnic_name_is_no_place_name() -> None:
+    from rag.claims import names_in
+
+    assert names_in("瀍河回族区市场监管局") == []
+    assert names_in("融水苗族自治县") == []
