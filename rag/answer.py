@@ -139,6 +139,12 @@ def answer_relevance(terms: QuestionTerms, verification: Verification, hits: lis
     neighbours. A claim copied faithfully from a passage about something else (another library's
     closing date, another group's 四个坚持), or from the one sentence of a related passage that
     shares a few words, is no answer to the question."""
+    return max((terms.coverage(text) for text in claim_sources(verification, hits)), default=0.0)
+
+
+def claim_sources(verification: Verification, hits: list[Hit]) -> list[str]:
+    """Per passage behind a supported claim: its title, section and date, and the sentences the
+    claims copy with their neighbours (the whole text when no sentence shares the claim's words)."""
     windows: dict[int, set[int]] = {}
     for s in verification.sentences:
         if s.status not in ("verified", "corrected"):
@@ -150,13 +156,12 @@ def answer_relevance(terms: QuestionTerms, verification: Verification, hits: lis
                 best = max(range(len(sentences)), key=scores.__getitem__)
                 span = range(max(0, best - 1), min(len(sentences), best + 2)) if scores[best] else range(len(sentences))
                 windows.setdefault(n, set()).update(span)
-    coverage = 0.0
+    out = []
     for n, kept in windows.items():
         c = hits[n - 1].chunk
         sentences = _sentences(c.text)
-        coverage = max(coverage, terms.coverage(compact(f"{c.title}{c.section}{c.date or ''}"
-                                                        + "".join(sentences[i] for i in sorted(kept)))))
-    return coverage
+        out.append(compact(f"{c.title}{c.section}{c.date or ''}" + "".join(sentences[i] for i in sorted(kept))))
+    return out
 
 
 _SENTENCE_RE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]?")
@@ -254,7 +259,8 @@ def answer_question(question: str, retriever: Retriever, llm: LLM, settings: Set
     warnings.extend(verification.warnings)
     answer = verification.answer
     cited = sorted({n for s in verification.sentences if s.status != "dropped" for n in s.citations})
-    relevance = answer_relevance(terms, verification, hits)
+    sources = claim_sources(verification, hits)
+    relevance = max((terms.coverage(text) for text in sources), default=0.0)
     refused = not verification.supported or relevance < RELEVANCE_THRESHOLD
     if refused:
         if not verification.supported:

@@ -149,7 +149,7 @@ def verify_answer(answer: str, passages: list[Evidence] | list[str], question: s
         if is_refusal_sentence(body):
             checks.append(SentenceCheck(body, [], "note", 1.0, ["says the documents do not answer this"]))
             continue
-        if re.search(r"[：:]$", body) and not figures_in(body):
+        if re.search(r"[：:]$", body.strip()) and all(f.kind == "year" for f in figures_in(body)):
             checks.append(SentenceCheck(body, [], "note", 1.0, ["introduces what follows"]))  # "…以下措施："
             continue
         if _EMPTY_ITEMS_RE.search(body):  # "包括：、、、[2][3]。": the list lost its items

@@ -200,3 +200,9 @@ def test_an_ethnic_name_is_no_place_name() -> None:
 
     assert names_in("瀍河回族区市场监管局") == []
     assert names_in("融水苗族自治县") == []
+
+
+def test_an_answer_that_only_announces_a_list_is_no_answer() -> None:
+    v = verify_answer("龙岗区总工会2020年在企业建会方面提出了以下目标：[1]", [P3], "龙岗区总工会2020年在企业建会方面提出了什么目标？")
+    assert [s.status for s in v.sentences] == ["note"]
+    assert not v.supported
