@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from rag import claims
+from rag.chunk import split_sentences
 from rag.errors import QuestionError
 from rag.figures import figures_in
 from rag.normalize import compact, has_cjk, to_simplified
@@ -145,30 +146,25 @@ def answer_relevance(terms: QuestionTerms, verification: Verification, hits: lis
 def claim_sources(verification: Verification, hits: list[Hit]) -> list[str]:
     """Per passage behind a supported claim: its title, section and date, and the sentences the
     claims copy with their neighbours (the whole text when no sentence shares the claim's words)."""
-    windows: dict[int, set[int]] = {}
+    windows: dict[int, tuple[list[str], set[int]]] = {}
     for s in verification.sentences:
         if s.status not in ("verified", "corrected"):
             continue
         body = strip_citations(s.text)
         for n in s.citations:
-            if 1 <= n <= len(hits) and (sentences := _sentences(hits[n - 1].chunk.text)):
-                scores = [support(body, x) for x in sentences]
-                best = max(range(len(sentences)), key=scores.__getitem__)
-                span = range(max(0, best - 1), min(len(sentences), best + 2)) if scores[best] else range(len(sentences))
-                windows.setdefault(n, set()).update(span)
+            if not 1 <= n <= len(hits):
+                continue
+            sentences, kept = windows.setdefault(n, (split_sentences(hits[n - 1].chunk.text), set()))
+            if not sentences:
+                continue
+            scores = [support(body, x) for x in sentences]
+            best = max(range(len(sentences)), key=scores.__getitem__)
+            kept.update(range(max(0, best - 1), min(len(sentences), best + 2)) if scores[best] else range(len(sentences)))
     out = []
-    for n, kept in windows.items():
+    for n, (sentences, kept) in windows.items():
         c = hits[n - 1].chunk
-        sentences = _sentences(c.text)
         out.append(compact(f"{c.title}{c.section}{c.date or ''}" + "".join(sentences[i] for i in sorted(kept))))
     return out
-
-
-_SENTENCE_RE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]?")
-
-
-def _sentences(text: str) -> list[str]:
-    return _SENTENCE_RE.findall(text)
 
 
 def _mentioned(fig: Figure, text: str) -> bool:
@@ -259,8 +255,7 @@ def answer_question(question: str, retriever: Retriever, llm: LLM, settings: Set
     warnings.extend(verification.warnings)
     answer = verification.answer
     cited = sorted({n for s in verification.sentences if s.status != "dropped" for n in s.citations})
-    sources = claim_sources(verification, hits)
-    relevance = max((terms.coverage(text) for text in sources), default=0.0)
+    relevance = answer_relevance(terms, verification, hits)
     refused = not verification.supported or relevance < RELEVANCE_THRESHOLD
     if refused:
         if not verification.supported:

@@ -198,16 +198,15 @@ class Claim:
         """For a bare figure: another figure of the passage has the words the question puts around
         its 多少 ("再给予25%的贴息支持" for "再给予多少贴息支持", not "利率的50%给予贴息"), or the counter
         it asks for (12项 for 多少项, not 四个)."""
+        top = max(b for b, _ in same)
         slot = claims.asked_slot(self.question)
         if slot and others:
             mine = max(claims.slot_score(slot, ev.full, pf) for _, pf in same)
-            top = max(b for b, _ in same)
             if any(claims.slot_score(slot, ev.full, pf) >= mine + SLOT_MARGIN and b >= top - ALT_MARGIN
                    for b, pf in others):
                 return True
         counter = claims.asked_counter(self.question)
         if counter and fig.unit and not (fig.unit.startswith(counter) or counter.startswith(fig.unit)):
-            top = max(b for b, _ in same)
             return any(pf.unit.startswith(counter) and b >= top for b, pf in others)
         return False
 

@@ -156,7 +156,8 @@ def verify_answer(answer: str, passages: list[Evidence] | list[str], question: s
             checks.append(SentenceCheck(_format(body, cites), cites, "dropped", 0.0,
                                         ["dropped: a list whose items are empty"], ["support"]))
             continue
-        same = compact(_ENUMERATOR_RE.sub("", body.strip())).rstrip("。；;")
+        claim_body = compact(_ENUMERATOR_RE.sub("", body.strip()))
+        same = claim_body.rstrip("。；;")
         if same in said:  # a small model looping: "1. X。2. X。3. X。"
             checks.append(SentenceCheck(_format(body, cites), cites, "dropped", 1.0, ["dropped: repeats an earlier sentence"],
                                         ["repeat"]))
@@ -167,7 +168,7 @@ def verify_answer(answer: str, passages: list[Evidence] | list[str], question: s
             # A sentence often shares the citation written at the end of the next one.
             following = next((parse_citations(s) for s in sentences[idx + 1:] if parse_citations(s)), [])
             cites = [n for n in (carried or following) if n in valid]
-        claim = Claim(compact(_ENUMERATOR_RE.sub("", body.strip())), cites, evidence, q)
+        claim = Claim(claim_body, cites, evidence, q)
         figures = figures_in(claim.body, already_compact=True)
         sentence_years = {f.low for f in figures if f.kind == "year"}
         for fig in figures:
