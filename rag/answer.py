@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from rag import claims
+from rag import claims, places
 from rag.chunk import split_sentences
 from rag.errors import QuestionError
 from rag.figures import figures_in
@@ -115,7 +115,8 @@ def evidence_check(terms: QuestionTerms, question: str, hits: list[Hit]) -> tupl
     - a year the question asks about must be a year of some passage (its text, section, title or
       date), unless that passage names no year at all: "2021年…建会率" is not answered by a 2019 report;
     - any other number in the question must occur in some passage;
-    - a place or organisation the question names (福田区, 传化集团) must be named by some passage.
+    - a place or organisation the question names (福田区, 传化集团) must be named by some passage (a
+      province by one of its cities: 江西 by 南昌).
     """
     if not hits:
         return 0.0, []
@@ -130,8 +131,25 @@ def evidence_check(terms: QuestionTerms, question: str, hits: list[Hit]) -> tupl
     for fig in figures_in(_YEAR_RE.sub("", q), already_compact=True):
         if not _mentioned(fig, text):
             missing.append(fig.text)
-    missing.extend(name for name in claims.names_in(q) if name not in text)
+    absent = [name for name in claims.names_in(q) if name not in text]
+    if absent:  # "江西" is named by a passage about 南昌 and 上饶
+        named = [n for c in contexts for n in claims.names_in(c)]
+        missing.extend(name for name in absent if not places.names_part_of(name, named))
     return terms.coverage(text), missing
+
+
+def content_terms(terms: QuestionTerms, question: str, in_store: Callable[[str], bool]) -> QuestionTerms:
+    """The question's terms that say what it is about: without its function words (prepositions,
+    conjunctions, pronouns, particles, numerals: 针对 对于 有何 哪几种), its place names (the entity
+    check reads those, in titles and issuers too) and jieba's guesses that no passage of the store
+    holds (率有 部到: every passage lacks them alike; a dictionary word no passage holds still counts)."""
+    from rag.segment import dictionary_words, tagged
+
+    words = dictionary_words(to_simplified(question))
+    known = {t: w for t, w in terms.weights.items() if in_store(t) or t in words} or terms.weights
+    shape = [w for w, tag in tagged(to_simplified(question)) if tag[:1] in "pcrumfx" or tag == "ns" or "哪" in w]
+    kept = {t: w for t, w in known.items() if not any(t in w_ for w_ in shape)}
+    return QuestionTerms(kept or known)
 
 
 def answer_relevance(terms: QuestionTerms, verification: Verification, hits: list[Hit]) -> float:
@@ -255,7 +273,8 @@ def answer_question(question: str, retriever: Retriever, llm: LLM, settings: Set
     warnings.extend(verification.warnings)
     answer = verification.answer
     cited = sorted({n for s in verification.sentences if s.status != "dropped" for n in s.citations})
-    relevance = answer_relevance(terms, verification, hits)
+    bm25 = retriever.store.bm25(retriever.settings.bm25_k1, retriever.settings.bm25_b)
+    relevance = answer_relevance(content_terms(terms, question, lambda t: bm25.df(t) > 0), verification, hits)
     refused = not verification.supported or relevance < RELEVANCE_THRESHOLD
     if refused:
         if not verification.supported:

@@ -9,7 +9,7 @@ import itertools
 import re
 from dataclasses import dataclass, field
 
-from rag import claims
+from rag import claims, places
 from rag.figures import figures_in
 from rag.normalize import compact
 from rag.types import Figure
@@ -256,7 +256,7 @@ class Claim:
             if any(n in window for n in names):
                 return
             near = [n for part in window.split("\x00") for n in claims.names_in(part[:SUBJECT_CHARS])]
-            named = any(n in full for n in names)
+            named = any(n in full or places.names_part_of(n, claims.names_in(full)) for n in names)
             if not near and (named or not claims.names_in(full)):
                 return  # about that place, or a notice that names no place (本市, 我省)
             subjects += [n for n in near if n not in subjects]
@@ -319,8 +319,8 @@ class Claim:
         names = [*claims.names_in(self.body), *claims.persons_in(self.body)]
         for name in [*names, *(w for w in claims.places_in(self.body) if w not in names and w not in self.question
                                and not any(w in n or n in w for n in names))]:
-            if any(name in t for t in texts):
-                continue
+            if any(name in t for t in texts) or any(places.names_part_of(name, claims.names_in(t)) for t in texts):
+                continue  # "江西" is backed by a passage about 南昌 and 上饶
             other = next((i for i in self.valid() if name in self.evidence[i - 1].full), None)
             if other is not None:  # the model cited the wrong passage for this name
                 self.cites = sorted({*self.cites, other})
@@ -329,7 +329,8 @@ class Claim:
                 continue
             self.findings.append(Finding("entity", f"the cited passages do not mention {name}", f"资料未提及{name}"))
         others = {n for t in texts for n in claims.names_in(t)} - set(q_names)
-        if q_names and others and not any(name in t for name in q_names for t in texts):
+        if q_names and others and not any(name in t or places.names_part_of(name, sorted(others))
+                                          for name in q_names for t in texts):
             # the passages speak of another place (a notice that says only 本市 is not flagged)
             self.findings.append(Finding("entity", f"the cited passages are about {'、'.join(sorted(others))}, "
                                           f"not {'、'.join(q_names)}", f"资料未提及{q_names[0]}"))

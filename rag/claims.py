@@ -68,6 +68,8 @@ def _names(text: str) -> tuple[str, ...]:
         if any(m.start() < s < suffix_at < e for s, e, _, _ in spans) and any(
                 s == m.start() and flag in _NOT_NAME_TAGS for s, _, _, flag in spans):
             continue  # 以社区: a preposition, then a word (社区) across the "name" and its suffix
+        if any(m.start() < s < suffix_at < e and flag != "ns" for s, e, _, flag in spans):
+            continue  # 惠彤超市: the "suffix" 市 ends a word (超市) that begins inside the "name"
         if any(s == m.start() and e == suffix_at and flag in _NOT_NAME_TAGS for s, e, _, flag in spans):
             continue  # 内容概述市…: a verb or function word is no name
         found.append((m.start(), name))

@@ -63,6 +63,17 @@ def tagged(text: str) -> list[tuple[str, str]]:
     return [(p.word, p.flag) for p in tagger.lcut(text)]
 
 
+def dictionary_words(text: str, longest: int = 8) -> set[str]:
+    """The words of jieba's dictionary in ``text`` (not the ones its HMM guesses: 率有, 部到)."""
+    tokenizer = _tokenizer(text)
+    if tokenizer is None:
+        tokenizer = _jieba().dt
+        tokenizer.check_initialized()
+    freq = tokenizer.FREQ
+    return {text[i:j] for i in range(len(text)) for j in range(i + 1, min(len(text), i + longest) + 1)
+            if freq.get(text[i:j])}
+
+
 def _tokenizer(text: str) -> Any:
     """A jieba tokenizer holding only the dictionary entries that are substrings of ``text``, or
     ``None`` when the whole dictionary is (now) the cheaper way."""

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from rag import claims
 from rag.checks import SUPPORT_THRESHOLD, Claim, Evidence
 from rag.figures import figures_in
-from rag.normalize import compact, to_simplified
+from rag.normalize import CJK, compact, to_simplified
 
 MARK = "⚠未核实"
 _CITE_RE = re.compile(r"[\[【［]\s*(\d{1,2}(?:\s*[,，、]\s*\d{1,2})*)\s*[\]】］]")
@@ -152,6 +152,9 @@ def verify_answer(answer: str, passages: list[Evidence] | list[str], question: s
         if re.search(r"[：:]$", body.strip()) and all(f.kind == "year" for f in figures_in(body)):
             checks.append(SentenceCheck(body, [], "note", 1.0, ["introduces what follows"]))  # "…以下措施："
             continue
+        if q and restates(body, q):  # "要求企业落实“日报告”制度[3]" to "如何落实“日报告”制度？"
+            checks.append(SentenceCheck(body, [], "note", 1.0, ["only restates the question"]))
+            continue
         if _EMPTY_ITEMS_RE.search(body):  # "包括：、、、[2][3]。": the list lost its items
             checks.append(SentenceCheck(_format(body, cites), cites, "dropped", 0.0,
                                         ["dropped: a list whose items are empty"], ["support"]))
@@ -194,6 +197,27 @@ def verify_answer(answer: str, passages: list[Evidence] | list[str], question: s
     warnings += [f"{c.status}: {strip_citations(c.text)[:40]}… ({'; '.join(c.notes)})"
                  for c in checks if c.status in ("flagged", "dropped")]
     return Verification(kept, checks, removed, warnings)
+
+
+_LIGHT_WORDS = ("进行", "开展", "实施", "做好", "有关", "相关", "工作", "方面")
+
+
+def restates(body: str, q: str) -> bool:
+    """The sentence says nothing the question does not: every character of it stands in a character
+    pair of the (compact) question, but for light verbs (进行 开展) and at most one other character."""
+    text = compact(body)
+    for word in _LIGHT_WORDS:
+        if word not in q:
+            text = text.replace(word, "")
+    chars = re.sub(f"[^{CJK}]", "", text)
+    if len(chars) < 4 or any(f.text not in q for f in figures_in(text, already_compact=True)):
+        return False  # a figure the question does not hold is news
+    pairs = {q[i:i + 2] for i in range(len(q) - 1)}
+    covered = [False] * len(chars)
+    for i in range(len(chars) - 1):
+        if chars[i:i + 2] in pairs:
+            covered[i] = covered[i + 1] = True
+    return covered.count(False) <= 1
 
 
 def _drop_idle_citations(claim: Claim, body: str) -> None:

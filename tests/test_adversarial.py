@@ -221,8 +221,6 @@ def test_wrong_answers_are_never_shown_as_verified(app: App, case: str, question
 # A faithful copy of a passage that is about the question's topic, not the question: the claim is
 # verified, but the passage behind it covers too little of what was asked, so it is no answer.
 RELATED = [
-    ("rel-other-product", "工业和信息化部到哪家企业督导检查医用防护服生产？",
-     "工业和信息化部装备工业一司会同国家卫健委、国家药监局相关司局赴北京北铃专用汽车有限公司进行督导检查{c:北铃}。"),
     ("rel-other-measure", "各地人社部门对医疗物资生产企业给予什么运输补贴？",
      "各地人社部门通过实施援企稳岗、延缴缓缴社会保险费、重点扶持疫情防控企业等举措，出台系列惠企惠民政策{c:援企稳岗}。"),
 ]

@@ -179,3 +179,33 @@ def test_relevance_is_read_where_the_claim_comes_from() -> None:
     on = verify_answer("广州市商务局对电子商务企业、物流企业给予一定额度的资金扶持[1]。", [text], question)
     assert [s.status for s in off.sentences] == ["verified", "verified"]
     assert answer_relevance(terms, off, hits) < RELEVANCE_THRESHOLD <= answer_relevance(terms, on, hits) == 1.0
+
+
+def test_relevance_reads_the_questions_content_words_only() -> None:
+    """What the question is about decides relevance, not its function words (对于 为 有何), its place
+    names (the entity check reads those) or jieba's guesses no stored passage holds (率有)."""
+    from rag.answer import RELEVANCE_THRESHOLD, answer_relevance, content_terms
+    from rag.types import ChunkRecord, Hit, QuestionTerms
+    from rag.verify import verify_answer
+
+    def relevance(question: str, weights: dict[str, float], text: str, draft: str) -> tuple[float, float]:
+        chunk = ChunkRecord(1, "d", 0, text, text, "", "text", "n.txt", "通知", None, "k")
+        terms = QuestionTerms(weights)
+        v = verify_answer(draft, [text], question)
+        assert [s.status for s in v.sentences] == ["verified"]
+        kept = content_terms(terms, question, lambda t: t not in ("率有", "小区", "居民"))
+        return answer_relevance(terms, v, [Hit(1, chunk, 1.0)]), answer_relevance(kept, v, [Hit(1, chunk, 1.0)])
+
+    # a related notice of the same province, about another measure: no word of 小区居民 in it
+    related = "江西省实行在职省级领导干部联点包干开发区疫情防控工作。各地要强化疫情防控责任落实，进一步压实属地责任。"
+    before, after = relevance("江西省为进一步强化疫情防控对小区居民是怎样管理的？",
+                              {"江西省": 1.5, "江西": 1.2, "进一步": 1.0, "一步": 1.0, "强化": 1.0, "疫情": 0.3,
+                               "防控": 0.3, "小区": 2.0, "居民": 1.5, "管理": 0.8},
+                              related, "江西省实行在职省级领导干部联点包干开发区疫情防控工作[1]。")
+    assert before >= RELEVANCE_THRESHOLD > after
+    # the answer, in a passage that lacks only the question's function words and jieba's guess
+    answer = "重庆市网上申报税务的比例达到95%以上，纳税人可通过12366和办税服务厅反映意见。"
+    before, after = relevance("重庆市网上申报税务率有多少？",
+                              {"重庆市": 1.0, "重庆": 1.0, "网上": 1.0, "申报": 1.0, "税务": 1.0, "率有": 6.0},
+                              answer, "重庆市网上申报税务的比例达到95%以上[1]。")
+    assert before < RELEVANCE_THRESHOLD and after == 1.0

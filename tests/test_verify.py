@@ -206,3 +206,51 @@ def test_an_answer_that_only_announces_a_list_is_no_answer() -> None:
     v = verify_answer("龙岗区总工会2020年在企业建会方面提出了以下目标：[1]", [P3], "龙岗区总工会2020年在企业建会方面提出了什么目标？")
     assert [s.status for s in v.sentences] == ["note"]
     assert not v.supported
+
+
+JIANGXI_CITIES = ("截至2月25日，全省在建省大中型项目复工率达93.5%，其中基础设施项目复工率达89.8%。"
+                  "南昌、上饶、景德镇市工业园区规模以上企业已全部复工。")
+
+
+def test_a_province_is_backed_by_a_passage_about_its_cities() -> None:
+    """南昌, 上饶 and 景德镇 lie in 江西 (rag/places.txt): the passage of 全省 with them is about the
+    province asked; about 湖南 it is not."""
+    from rag.places import within
+
+    assert within("景德", "江西") and within("上饶", "江西") and not within("南昌", "湖南")
+    assert not within("江西", "江西")  # a province is not a part of itself
+    right = verify_answer("江西省在建省大中型项目中基础设施项目复工率达89.8%[1]。", [JIANGXI_CITIES],
+                          "目前江西省在建省大中型项目中基础设施项目复工率达到了多少？")
+    assert [(s.status, s.notes) for s in right.sentences] == [("verified", [])]
+    wrong = verify_answer("湖南省在建省大中型项目中基础设施项目复工率达89.8%[1]。", [JIANGXI_CITIES],
+                          "目前湖南省在建省大中型项目中基础设施项目复工率达到了多少？")
+    assert [s.status for s in wrong.sentences] == ["flagged"] and "资料未提及湖南" in wrong.answer
+
+
+NEIJIANG = "内江市住房和城乡建设局要求企业落实“日报告”制度，每日将生产经营、员工健康、疫情防控等情况向行业主管部门报告。"
+
+
+def test_an_answer_that_only_restates_the_question_is_no_answer() -> None:
+    question = "内江市住房和城乡建设局要求企业如何落实“日报告”制度？"
+    echo = verify_answer("内江市住房和城乡建设局要求企业落实“日报告”制度[1]。", [NEIJIANG], question)
+    assert [(s.status, s.notes) for s in echo.sentences] == [("note", ["only restates the question"])]
+    assert not echo.supported
+    light = verify_answer("市场监管总局要求对口罩生产领域价格违法的行为进行监管[1]。",
+                          ["市场监管总局要求对口罩生产领域价格违法的行为进行监管，依法从重从严从快查处。"],
+                          "市场监管总局要求对口罩生产领域价格违法的行为如何监管？")
+    assert [s.status for s in light.sentences] == ["note"]
+    # two new characters are an answer ("资金"), and so is a figure the question does not hold
+    for answer, passage, asked in [
+            ("广州市对电子商务企业给予资金扶持[1]。", "广州市对电子商务企业给予资金扶持。", "广州市对电子商务企业给予什么扶持？"),
+            ("四川省将应急响应级别调整为二级响应[1]。", "四川省将应急响应级别调整为二级响应。", "四川省将应急响应级别调整为几级响应？")]:
+        assert [s.status for s in verify_answer(answer, [passage], asked).sentences] == ["verified"]
+    right = verify_answer("每日将生产经营、员工健康、疫情防控等情况向行业主管部门报告[1]。", [NEIJIANG], question)
+    assert [s.status for s in right.sentences] == ["verified"]
+
+
+def test_a_shop_name_is_no_place_name() -> None:
+    """惠彤超市: the 市 ends the word 超市, which begins inside the would-be name 彤超."""
+    from rag.claims import names_in
+
+    assert names_in("惠彤超市灏景店、惠彤超市三龙大道店、大乐购超市太阳广场店") == []
+    assert names_in("长沙市开福区、武汉市江夏区") == ["长沙", "开福", "武汉", "江夏"]

@@ -51,10 +51,12 @@ def run(env: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_the_wheel_holds_prompts_and_models_and_answers(wheel_env: Path, tmp_path: Path) -> None:
     located = subprocess.run([str(wheel_env / "bin" / "python"), "-c",
-                              "import rag, rag.resources as r; print(rag.__file__); print(r.prompt_file('qa'))"],
+                              "import rag, rag.resources as r, rag.places as p; print(rag.__file__); "
+                              "print(r.prompt_file('qa')); print(p.within('南昌', '江西'))"],
                              cwd=tmp_path, env={**os.environ, "PYTHONPATH": ""}, capture_output=True, text=True,
                              check=True).stdout.split()
-    assert all(str(wheel_env) in p for p in located), located  # not the checkout's files
+    assert located[2] == "True"  # the province table ships in the wheel
+    assert all(str(wheel_env) in p for p in located[:2]), located  # not the checkout's files
     assert run(wheel_env, tmp_path, "--help").returncode == 0
     models = run(wheel_env, tmp_path, "models", "--no-verify", "--json")
     # the manifest is read from the wheel; this temp home has none of the models yet
