@@ -145,10 +145,12 @@ class Claim:
         grams, own = self.context_grams(fig, figures)
         asked = claims.content_grams(self.question)
         backing: dict[int, tuple[float, Figure]] = {}  # passage -> (binding, the passage's figure)
+        rate = claims.per_unit(self.body, fig) or (not own and claims.asks_rate(self.question))
         rival: tuple[float, Figure] | None = None
         for i in self.valid():
             ev = self.evidence[i - 1]
-            same = [(ev.binding(pf, grams), pf) for pf in ev.figures if fig.matches(pf)]
+            same = [(ev.binding(pf, grams), pf) for pf in ev.figures if fig.matches(pf)
+                    and (fig.kind != "number" or claims.per_unit(ev.full, pf) == rate)]  # 每小时21万个 is no total
             if fig.kind == "year" or is_identifier(fig):
                 if same:
                     backing[i] = max(same, key=lambda s: s[0])

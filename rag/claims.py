@@ -135,6 +135,20 @@ def clause_span(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+_RATE_RE = re.compile("每(?:小时|分钟|秒|天|日|周|星期|月|年)|[日周月年]均")
+
+
+def per_unit(text: str, fig: Figure) -> bool:
+    """``fig`` is a rate in time (每小时21万个, 日均3500人), shortly after its 每/均 in its clause (每家企业
+    最高30万元 is a cap for each, not a rate: not counted)."""
+    start, _ = clause_span(text, fig.start, fig.end)
+    return bool(_RATE_RE.search(text[max(start, fig.start - 8):fig.start]))
+
+
+def asks_rate(question: str) -> bool:
+    return bool(_RATE_RE.search(question))
+
+
 def segment(text: str, fig: Figure, figures: list[Figure]) -> str:
     """The words that go with ``fig`` in ``text``: its clause, cut at the neighbouring figures."""
     start, end = clause_span(text, fig.start, fig.end)

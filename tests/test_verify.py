@@ -254,3 +254,22 @@ def test_a_shop_name_is_no_place_name() -> None:
 
     assert names_in("惠彤超市灏景店、惠彤超市三龙大道店、大乐购超市太阳广场店") == []
     assert names_in("长沙市开福区、武汉市江夏区") == ["长沙", "开福", "武汉", "江夏"]
+
+
+ROBOT = "重庆推广使用疫情摸排机器人，外呼系统每小时拨21万个询问电话，每分钟可呼叫3500人。"
+
+
+def test_a_rate_is_no_total() -> None:
+    """"每小时21万个" does not back "已完成21万个累计呼叫"; it backs the rate, and a bare figure
+    when the question asks for the rate."""
+    total = verify_answer("外呼系统已完成21万个累计呼叫[1]。", [ROBOT], "外呼系统已完成多少次累计呼叫？")
+    assert [(s.status, s.notes) for s in total.sentences] == [
+        ("flagged", ["21万个 is stated for something else in the passages"])]
+    assert not total.supported and "21万个累计呼叫⚠未核实[1]" in total.answer
+    rate = verify_answer("外呼系统每小时拨21万个询问电话[1]。", [ROBOT], "外呼系统每小时能拨多少个电话？")
+    assert [s.status for s in rate.sentences] == ["verified"]
+    bare = verify_answer("21万个[1]。", [ROBOT], "外呼系统每小时能拨多少个询问电话？")
+    assert [s.status for s in bare.sentences] == ["verified"]
+    cap = verify_answer("30万元[1]。", ["对新招用员工的企业给予招工补助，每家企业最高补助30万元。"],
+                        "每家企业最高可获得多少招工补助？")  # for each, not per hour: no rate
+    assert [s.status for s in cap.sentences] == ["verified"]
