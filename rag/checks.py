@@ -20,6 +20,7 @@ STRONG = 0.8  # a binding this close leaves no doubt which metric a figure is
 SENTENCE_WEIGHT = 0.6  # the metric named earlier in the sentence binds, less than in the clause
 QUESTION_FLOOR = 0.3  # a bare figure is bound through the question's words, which match less
 ALT_MARGIN = 0.2  # another clause must bind this much better to count as "the passage says otherwise"
+_DAY_RE = re.compile(r"(?<!\d)(\d{1,2})月(\d{1,2})日")
 SLOT_MARGIN = 2  # bigrams of the question's slot another figure must have more of
 BARE_MARGIN = 0.15  # a bare figure has only the question to bind by: a smaller lead decides
 _HOW_MANY_RE = re.compile("多少|几")
@@ -235,6 +236,18 @@ class Claim:
     def check_places(self) -> None:
         for fig, backing in self.backed:
             self.check_place(fig, [(i, pf) for i, pf in backing.items() if i in self.cites])
+
+    def check_question_dates(self, figures: list[Figure]) -> None:
+        """A figure answering a question about a day or period ("1月24日至2月11日…累计验放多少批次")
+        must come from a passage that names that day: another notice's count is for another period."""
+        days = dict.fromkeys(f"{m}月{d}日" for m, d in _DAY_RE.findall(self.question))
+        if not days or not any(f.kind not in ("year", "date") for f in figures):
+            return
+        texts = [self.evidence[i - 1].full for i in self.cites]
+        for day in days:
+            if not any(day in t for t in texts):
+                self.findings.append(Finding("year", f"the cited passages do not mention {day}", f"资料未提及{day}"))
+                return
 
     def check_restated(self, figures: list[Figure]) -> None:
         """An answer to "多少/几" whose only figures are the question's own has not answered it."""

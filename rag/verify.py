@@ -177,6 +177,7 @@ def verify_answer(answer: str, passages: list[Evidence] | list[str], question: s
         for fig in figures:
             claim.check_figure(fig, figures)
         claim.check_years(sentence_years or q_years)
+        claim.check_question_dates(figures)
         claim.check_names(q_names)
         claim.check_places()
         claim.check_restated(figures)

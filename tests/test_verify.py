@@ -273,3 +273,14 @@ def test_a_rate_is_no_total() -> None:
     cap = verify_answer("30万元[1]。", ["对新招用员工的企业给予招工补助，每家企业最高补助30万元。"],
                         "每家企业最高可获得多少招工补助？")  # for each, not per hour: no rate
     assert [s.status for s in cap.sentences] == ["verified"]
+
+
+def test_a_count_for_the_period_asked_must_come_from_a_passage_naming_it() -> None:
+    question = "1月24日至2月11日上海海关累计验放了多少批次防疫物资？"
+    other = "上海海关共快速验放疫情防控物资68批次，货值约1.2亿元。"
+    wrong = verify_answer("上海海关共快速验放疫情防控物资68批次[1]。", [other], question)
+    assert [(s.status, s.notes) for s in wrong.sentences] == [("flagged", ["the cited passages do not mention 1月24日"])]
+    assert "68批次⚠未核实（资料未提及1月24日）[1]" in wrong.answer and not wrong.supported
+    named = "1月24日至2月11日，上海海关共快速验放疫情防控物资68批次。"
+    right = verify_answer("上海海关共快速验放疫情防控物资68批次[1]。", [named], question)
+    assert [s.status for s in right.sentences] == ["verified"]
