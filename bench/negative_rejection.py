@@ -94,8 +94,8 @@ def build(out: Path, offset: int = 0) -> None:
         if not _answered_by(it, kept_texts):
             negative.append({**it, "type": "unanswerable", "must_include": [], "sources": [],
                              "withheld": it["sources"], "withheld_must_include": it.get("must_include", [])})
-    answerable = [it for it in candidates if it.get("type") != "unanswerable"]
-    full = graded if offset == 0 else [it for it in answerable if any(it["id"] == n.get("id") for n in negative)]
+    asked = {n["id"] for n in negative}
+    full = graded if offset == 0 else [it for it in candidates if it["id"] in asked and it.get("type") != "unanswerable"]
     written = _written(withheld, kept_texts) if offset == 0 else []
     for name, rows in (("full.jsonl", full), ("negative.jsonl", negative), ("written.jsonl", written)):
         (out / name).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")

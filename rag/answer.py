@@ -22,6 +22,7 @@ from rag.types import ChunkRecord, Figure, Filters, Hit, QuestionTerms
 from rag.verify import Evidence, Verification, latin_ratio, strip_citations, support, verify_answer
 
 if TYPE_CHECKING:
+    from rag.bm25 import BM25Index
     from rag.llm import LLM
 
 MAX_QUESTION_CHARS = 1000
@@ -97,8 +98,12 @@ def _years(text: str) -> set[str]:
     return set(_YEAR_RE.findall(text))
 
 
+def _bm25(retriever: Retriever) -> BM25Index:
+    return retriever.store.bm25(retriever.settings.bm25_k1, retriever.settings.bm25_b)
+
+
 def question_terms(retriever: Retriever, tokens: list[str]) -> QuestionTerms:
-    bm25 = retriever.store.bm25(retriever.settings.bm25_k1, retriever.settings.bm25_b)
+    bm25 = _bm25(retriever)
     n = max(len(bm25), 1)
     return QuestionTerms({tok: math.log1p((n - bm25.df(tok) + 0.5) / (bm25.df(tok) + 0.5))
                           for tok in set(tokens) - _QUESTION_WORDS if not _YEAR_RE.fullmatch(tok + "年")})
@@ -145,9 +150,10 @@ def content_terms(terms: QuestionTerms, question: str, in_store: Callable[[str],
     holds (率有 部到: every passage lacks them alike; a dictionary word no passage holds still counts)."""
     from rag.segment import dictionary_words, tagged
 
-    words = dictionary_words(to_simplified(question))
+    question = to_simplified(question)
+    words = dictionary_words(question)
     known = {t: w for t, w in terms.weights.items() if in_store(t) or t in words} or terms.weights
-    shape = [w for w, tag in tagged(to_simplified(question)) if tag[:1] in "pcrumfx" or tag == "ns" or "哪" in w]
+    shape = [w for w, tag in tagged(question) if tag[:1] in "pcrumfx" or tag == "ns" or "哪" in w]
     kept = {t: w for t, w in known.items() if not any(t in w_ for w_ in shape)}
     return QuestionTerms(kept or known)
 
@@ -273,7 +279,7 @@ def answer_question(question: str, retriever: Retriever, llm: LLM, settings: Set
     warnings.extend(verification.warnings)
     answer = verification.answer
     cited = sorted({n for s in verification.sentences if s.status != "dropped" for n in s.citations})
-    bm25 = retriever.store.bm25(retriever.settings.bm25_k1, retriever.settings.bm25_b)
+    bm25 = _bm25(retriever)
     relevance = answer_relevance(content_terms(terms, question, lambda t: bm25.df(t) > 0), verification, hits)
     refused = not verification.supported or relevance < RELEVANCE_THRESHOLD
     if refused:

@@ -20,10 +20,10 @@ STRONG = 0.8  # a binding this close leaves no doubt which metric a figure is
 SENTENCE_WEIGHT = 0.6  # the metric named earlier in the sentence binds, less than in the clause
 QUESTION_FLOOR = 0.3  # a bare figure is bound through the question's words, which match less
 ALT_MARGIN = 0.2  # another clause must bind this much better to count as "the passage says otherwise"
-_DAY_RE = re.compile(r"(?<!\d)(\d{1,2})月(\d{1,2})日")
 SLOT_MARGIN = 2  # bigrams of the question's slot another figure must have more of
 BARE_MARGIN = 0.15  # a bare figure has only the question to bind by: a smaller lead decides
 _HOW_MANY_RE = re.compile("多少|几")
+_DAY_RE = re.compile(r"(?<!\d)(\d{1,2})月(\d{1,2})日")
 _COMPARED_YEAR_RE = re.compile(r"(?:较|比|与|同比|自|从)$")
 
 
@@ -344,8 +344,8 @@ class Claim:
                 continue
             self.findings.append(Finding("entity", f"the cited passages do not mention {name}", f"资料未提及{name}"))
         others = {n for t in texts for n in claims.names_in(t)} - set(q_names)
-        if q_names and others and not any(name in t or places.names_part_of(name, sorted(others))
-                                          for name in q_names for t in texts):
+        if q_names and others and not any(name in t for name in q_names for t in texts) and not any(
+                places.names_part_of(name, others) for name in q_names):
             # the passages speak of another place (a notice that says only 本市 is not flagged)
             self.findings.append(Finding("entity", f"the cited passages are about {'、'.join(sorted(others))}, "
                                           f"not {'、'.join(q_names)}", f"资料未提及{q_names[0]}"))

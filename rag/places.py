@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 from importlib.resources import files
 
 _SUFFIX_RE = re.compile("(?:特别行政区|维吾尔自治区|壮族自治区|回族自治区|自治区|自治州|自治县|自治旗|新区|林区|特区|地区|"
@@ -46,6 +47,6 @@ def within(place: str, region: str) -> bool:
     return bool(asked) and place not in provinces and bool(inside.get(place, frozenset()) & asked)
 
 
-def names_part_of(region: str, text_places: list[str]) -> bool:
+def names_part_of(region: str, text_places: Iterable[str]) -> bool:
     """Some place of ``text_places`` lies in the province ``region``."""
     return any(within(p, region) for p in text_places)
