@@ -14,7 +14,8 @@ Retrieval is the same for all (our hybrid search, warm), so the differences are 
   issue 15's prompt work);
 - +cache: the fixed prefix (system prompt, worked example) loaded from disk;
 - +heading: the title and 文号 once per document;
-- now: + each passage cut to its sentences that matter (``generation.context_chars``) = the defaults.
+- +cut: + each passage cut to its sentences that matter (``generation.context_chars``);
+- now: + passages far from the question left out (``generation.passage_floor``) = the defaults.
 
 ``--count-only`` generates nothing: per variant it prints the prompt tokens the model must read and
 how many gold ``must_include`` strings are still in the passages shown (the no-model check used to
@@ -35,9 +36,10 @@ ROOT = Path(__file__).resolve().parent.parent
 CHATCHAT_TEMPLATE = ("<指令>根据已知信息，简洁和专业的来回答问题。如果无法从中得到答案，请说 “根据已知信息无法回答该问题”，"
                      "不允许在答案中添加编造成分，答案请使用中文。 </指令>\n<已知信息>{context}</已知信息>\n<问题>{question}</问题>\n")
 VARIANTS: dict[str, dict[str, Any]] = {
-    "before": {"prefix_cache": False, "passage_heading": "passage", "context_chars": 0},
-    "+cache": {"prefix_cache": True, "passage_heading": "passage", "context_chars": 0},
-    "+heading": {"prefix_cache": True, "passage_heading": "document", "context_chars": 0},
+    "before": {"prefix_cache": False, "passage_heading": "passage", "context_chars": 0, "passage_floor": 0.0},
+    "+cache": {"prefix_cache": True, "passage_heading": "passage", "context_chars": 0, "passage_floor": 0.0},
+    "+heading": {"prefix_cache": True, "passage_heading": "document", "context_chars": 0, "passage_floor": 0.0},
+    "+cut": {"passage_floor": 0.0},
     "now": {},
 }
 
@@ -67,7 +69,7 @@ def settings_for(base: Any, variant: str) -> Any:
 
 
 def count_only(app: Any, items: list[dict[str, Any]]) -> None:
-    from rag.answer import question_terms
+    from rag.answer import question_terms, shown_passages
     from rag.metrics import contains_all, gold_recall
     from rag.prompting import build_qa_prompt, prompt_passages
     from rag.quotes import sentence_score
@@ -80,7 +82,9 @@ def count_only(app: Any, items: list[dict[str, Any]]) -> None:
         for item in items:
             result = app.retriever.search(item["question"])
             score = sentence_score(question_terms(app.retriever, result.query_tokens), item["question"])
-            built = build_qa_prompt(item["question"], prompt_passages(result.hits, score, s.generation),
+            terms = question_terms(app.retriever, result.query_tokens)
+            hits = shown_passages(terms, result.hits, s.generation.passage_floor)
+            built = build_qa_prompt(item["question"], prompt_passages(hits, score, s.generation),
                                     llm.count_tokens, llm.n_ctx - s.generation.max_tokens - 32)
             if fixed is None:
                 fixed = _prefix_tokens(llm, built.messages)
@@ -153,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--half", choices=["all", "tune", "report"], default="all")
     parser.add_argument("--limit", type=int, default=0)
     parser.add_argument("--model", default="default")
-    parser.add_argument("--variants", default="chatchat,before,+cache,+heading,now")
+    parser.add_argument("--variants", default="chatchat,before,+cache,+heading,+cut,now")
     parser.add_argument("--count-only", action="store_true")
     parser.add_argument("--sweep", default="", help="with --count-only: context_chars values to try, e.g. 150,200,300")
     args = parser.parse_args(argv)

@@ -6,7 +6,7 @@ import math
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from rag import claims, places
@@ -143,6 +143,18 @@ def evidence_check(terms: QuestionTerms, question: str, hits: list[Hit]) -> tupl
     return terms.coverage(text), missing
 
 
+def shown_passages(terms: QuestionTerms, hits: list[Hit], floor: float) -> list[Hit]:
+    """The hits the prompt shows, renumbered from 1: those whose title, section and text hold at least
+    ``floor`` of what the best one holds of the question's weighted terms. A passage that shares only
+    the topic costs prompt tokens and gives a small model a sentence to copy as an answer."""
+    if floor <= 0 or not hits:
+        return hits
+    cover = [terms.coverage(_context(h.chunk)) for h in hits]
+    best = max(cover)
+    kept = [h for h, c in zip(hits, cover, strict=True) if c >= floor * best]
+    return [replace(h, rank=n) for n, h in enumerate(kept, 1)]
+
+
 def content_terms(terms: QuestionTerms, question: str, in_store: Callable[[str], bool]) -> QuestionTerms:
     """The question's terms that say what it is about: without its function words (prepositions,
     conjunctions, pronouns, particles, numerals: 针对 对于 有何 哪几种), its place names (the entity
@@ -228,9 +240,9 @@ def answer_question(question: str, retriever: Retriever, llm: LLM, settings: Set
 
     terms = question_terms(retriever, result.query_tokens)
     coverage, missing_numbers = evidence_check(terms, question, hits)
-    quotes = best_quotes(terms, hits, question)
     refusal = refusal_text()
     if not hits or coverage < COVERAGE_THRESHOLD or missing_numbers:
+        quotes = best_quotes(terms, hits, question)
         why = ("no passages" if not hits else
                f"the passages do not mention {', '.join(missing_numbers)}"
                if missing_numbers else f"the passages cover little of the question ({coverage:.2f})")
@@ -239,6 +251,8 @@ def answer_question(question: str, retriever: Retriever, llm: LLM, settings: Set
             on_token(refusal)
         return AnswerResult(question, refusal, True, hits, [], None, [*warnings, f"refused before generation: {why}"],
                             timings, evidence=quotes)
+    hits = shown_passages(terms, hits, settings.generation.passage_floor)
+    quotes = best_quotes(terms, hits, question)
     timings["evidence"] = time.perf_counter() - t_start
     if on_evidence:
         on_evidence(quotes)

@@ -85,6 +85,9 @@ class GenerationSettings(_Section):
     seed: int = 0
     context_chars: int = Field(1000, ge=0, le=20000, description="passage text in the prompt, all passages "
                                "together: each keeps its best sentences, the rest go to the most relevant; 0 = whole passages")
+    passage_floor: float = Field(0.7, ge=0.0, le=1.0, description="passages that hold less than this share of "
+                                 "the question's weighted terms the best passage holds are left out of the prompt "
+                                 "(0 = all k)")
     prompt_lookup: int = Field(0, ge=0, le=32, description="prompt-lookup decoding draft tokens; 0 = off")
     prefix_cache: bool = Field(True, description="keep the model's state after the fixed system prompt and "
                                "example in $RAG_HOME/cache/kv, so a new process need not read them again")

@@ -54,13 +54,18 @@ def prompt_passages(messages: list[Message]) -> dict[int, str]:
 
 
 def extractive(messages: list[Message]) -> str:
-    """The first sentence of the first passage's text, cited to it (the ``fake`` backend's answer)."""
+    """The sentence of the first passage's text that shares the most characters with the question
+    (the first one on a tie), cited to it: the ``fake`` backend's answer."""
     passages = prompt_passages(messages)
     if 1 not in passages:
         return "资料中未找到相关内容。"
+    question = set(messages[-1]["content"].rsplit("问题：", 1)[-1].split("\n", 1)[0])
     body = passages[1].split("\n", 1)[-1].split("\n\n", 1)[0]
-    sentence = re.split(r"(?<=[。！？])", body.strip(), maxsplit=1)[0].strip()
-    return f"{sentence.rstrip('。')}[1]。" if sentence else "资料中未找到相关内容。"
+    sentences = [s.strip("… \n") for s in re.split(r"(?<=[。！？…])", body.strip()) if s.strip("… \n")]
+    if not sentences:
+        return "资料中未找到相关内容。"
+    sentence = max(sentences, key=lambda s: len(set(s) & question))
+    return f"{sentence.rstrip('。')}[1]。"
 
 
 class FakeLLM(LLM):

@@ -179,10 +179,12 @@ def scripted(template: str):  # type: ignore[no-untyped-def]
     return reply
 
 
-def run(app: App, question: str, template: str) -> tuple[object, FakeLLM]:
+def run(app: App, question: str, template: str, floor: float | None = None) -> tuple[object, FakeLLM]:
     llm = FakeLLM(scripted(template))
     app.use_llm(llm)
-    return answer_question(question, app.retriever, app.llm, app.settings), llm
+    settings = app.settings if floor is None else app.settings.model_copy(
+        update={"generation": app.settings.generation.model_copy(update={"passage_floor": floor})})
+    return answer_question(question, app.retriever, app.llm, settings), llm
 
 
 @pytest.mark.parametrize(("case", "question", "template", "expect"), RIGHT, ids=[c[0] for c in RIGHT])
@@ -230,7 +232,11 @@ RELATED = [
 def test_a_verified_copy_of_a_related_passage_is_refused(app: App, case: str, question: str, template: str) -> None:
     from rag.answer import RELEVANCE_THRESHOLD
 
-    r, llm = run(app, question, template)
+    # By default the related passage is not shown at all (it covers too little of the question next to
+    # the best one); with every passage shown, the copy of it is verified but still no answer.
+    with pytest.raises(AssertionError, match="no passage in the prompt holds"):
+        run(app, question, template)
+    r, llm = run(app, question, template, floor=0.0)
     assert llm.sent
     assert [s.status for s in r.verification.sentences if s.text.strip()] == ["verified"]  # type: ignore[attr-defined]
     assert r.refused and r.relevance < RELEVANCE_THRESHOLD  # type: ignore[attr-defined]

@@ -9,6 +9,7 @@ import pytest
 from rag.answer import QuestionError, answer_question, clean_question
 from rag.app import App
 from rag.prompting import PromptPassage, build_qa_prompt, refusal_text
+from rag.settings import Settings
 from tests.conftest import FakeLLM
 
 
@@ -30,12 +31,35 @@ def test_cited_answer_with_verified_numbers(seeded_app: App) -> None:
     assert set(d) >= {"question", "answer", "refused", "citations", "warnings", "timings"}
 
 
+def every_passage(app: App) -> Settings:
+    return app.settings.model_copy(update={"generation": app.settings.generation.model_copy(
+        update={"passage_floor": 0.0})})
+
+
 def test_prompt_carries_numbered_passages_and_refusal_wording(seeded_app: App) -> None:
     llm = FakeLLM("资料中未找到相关内容。")
     seeded_app.use_llm(llm)
-    answer_question("罗湖区产业工人队伍建设改革会议由谁主持？", seeded_app.retriever, seeded_app.llm, seeded_app.settings)
+    answer_question("罗湖区产业工人队伍建设改革会议由谁主持？", seeded_app.retriever, seeded_app.llm, every_passage(seeded_app))
     system, user = llm.sent[0][0]["content"], llm.sent[0][-1]["content"]
     assert refusal_text() in system and "[1]" in user and "[5]" in user
+
+
+def test_passages_far_from_the_question_are_not_shown(seeded_app: App) -> None:
+    """Only the passages holding at least ``passage_floor`` of what the best one holds of the question
+    reach the prompt, numbered from 1, and the result's hits are those passages."""
+    from rag.answer import _context, question_terms
+
+    question = "罗湖区产业工人队伍建设改革会议由谁主持？"
+    search = seeded_app.retriever.search(question)
+    terms = question_terms(seeded_app.retriever, search.query_tokens)
+    cover = [terms.coverage(_context(h.chunk)) for h in search.hits]
+    expected = [h.chunk.id for h, c in zip(search.hits, cover, strict=True) if c >= 0.7 * max(cover)]
+    assert 1 <= len(expected) < len(search.hits)
+    llm = FakeLLM("资料中未找到相关内容。")
+    r = answer_question(question, seeded_app.retriever, llm, seeded_app.settings)
+    assert [h.chunk.id for h in r.hits] == expected and [h.rank for h in r.hits] == list(range(1, len(expected) + 1))
+    user = llm.sent[0][-1]["content"]
+    assert f"[{len(expected)}]" in user and f"[{len(expected) + 1}]" not in user
 
 
 def test_passages_are_headed_by_their_document_and_its_number(seeded_app: App) -> None:
@@ -144,7 +168,7 @@ def test_titles_head_the_first_passage_of_each_document_and_echoed_headings_are_
 
     llm = FakeLLM(echo_heading)
     r = answer_question("2019年龙岗区总工会全年完成了多少宗劳资纠纷调处工作？", seeded_app.retriever, llm,
-                        seeded_app.settings)
+                        every_passage(seeded_app))
     assert r.answer == "全年完成2346宗劳资纠纷调处工作[1]。"
     assert r.verification is not None and [s.status for s in r.verification.sentences if s.text.strip()] == ["verified"]
     labels = [line for line in llm.sent[0][-1]["content"].splitlines() if re.match(r"\[\d+\] ", line)]
