@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 import time
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from rag.prompting import build_qa_prompt, prompt, prompt_passages, refusal_text
 from rag.quotes import Quote, best_quotes, sentence_score
 from rag.retrieve import Retriever
 from rag.settings import Settings
+from rag.terms import YEAR_RE, passage_context, weigh
 from rag.types import ChunkRecord, Figure, Filters, Hit, QuestionTerms
 from rag.verify import Evidence, Verification, latin_ratio, strip_citations, support, verify_answer
 
@@ -28,16 +28,6 @@ if TYPE_CHECKING:
 MAX_QUESTION_CHARS = 1000
 COVERAGE_THRESHOLD = 0.4
 RELEVANCE_THRESHOLD = 0.5  # of the question's weighted terms, in one passage behind a supported claim
-_YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=年)")
-
-
-# Words that shape a question but carry no content the documents would contain.
-_QUESTION_WORDS = frozenset(
-    "包括 哪几个 几个 方面 分别 什么 哪里 哪些 多少 是否 如何 怎样 怎么 为什么 主要 内容 情况 具体 请问 提出 "
-    "有关 关于 相关 哪个 哪家 哪位 谁 何时 时间 地点 哪天 几 一些 介绍 说明 概括 总结 指的是 指 意思 哪几 哪儿 "
-    "为何 多久 多长 多大 多高 几项 几条 几种 哪种 哪类 怎么样 有没有 能否 可否 是不是 吗 呢 请 列出 列举 回答".split())
-
-
 @dataclass
 class AnswerResult:
     question: str
@@ -95,7 +85,7 @@ def clean_question(question: str) -> tuple[str, list[str]]:
 
 
 def _years(text: str) -> set[str]:
-    return set(_YEAR_RE.findall(text))
+    return set(YEAR_RE.findall(text))
 
 
 def _bm25(retriever: Retriever) -> BM25Index:
@@ -103,14 +93,7 @@ def _bm25(retriever: Retriever) -> BM25Index:
 
 
 def question_terms(retriever: Retriever, tokens: list[str]) -> QuestionTerms:
-    bm25 = _bm25(retriever)
-    n = max(len(bm25), 1)
-    return QuestionTerms({tok: math.log1p((n - bm25.df(tok) + 0.5) / (bm25.df(tok) + 0.5))
-                          for tok in set(tokens) - _QUESTION_WORDS if not _YEAR_RE.fullmatch(tok + "年")})
-
-
-def _context(chunk: ChunkRecord) -> str:
-    return compact(f"{chunk.title}{chunk.section}{chunk.date or ''}{chunk.text}")
+    return weigh(_bm25(retriever), tokens)
 
 
 def evidence_check(terms: QuestionTerms, question: str, hits: list[Hit]) -> tuple[float, list[str]]:
@@ -125,7 +108,7 @@ def evidence_check(terms: QuestionTerms, question: str, hits: list[Hit]) -> tupl
     """
     if not hits:
         return 0.0, []
-    contexts = [_context(h.chunk) for h in hits]
+    contexts = [passage_context(h.chunk) for h in hits]
     text = "\n".join(contexts)
     q = compact(question)
     missing: list[str] = []
@@ -133,7 +116,7 @@ def evidence_check(terms: QuestionTerms, question: str, hits: list[Hit]) -> tupl
     if asked_years and not any((asked_years <= _years(c) or not _years(c)) and terms.coverage(c) >= 0.5
                                for c in contexts):
         missing.extend(sorted(asked_years))
-    for fig in figures_in(_YEAR_RE.sub("", q), already_compact=True):
+    for fig in figures_in(YEAR_RE.sub("", q), already_compact=True):
         if not _mentioned(fig, text):
             missing.append(fig.text)
     absent = [name for name in claims.names_in(q) if name not in text]
@@ -149,7 +132,7 @@ def shown_passages(terms: QuestionTerms, hits: list[Hit], floor: float) -> list[
     the topic costs prompt tokens and gives a small model a sentence to copy as an answer."""
     if floor <= 0 or not hits:
         return hits
-    cover = [terms.coverage(_context(h.chunk)) for h in hits]
+    cover = [terms.coverage(passage_context(h.chunk)) for h in hits]
     best = max(cover)
     kept = [h for h, c in zip(hits, cover, strict=True) if c >= floor * best]
     return [replace(h, rank=n) for n, h in enumerate(kept, 1)]

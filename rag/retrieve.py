@@ -1,4 +1,5 @@
-"""Hybrid retrieval: dense (FAISS) + BM25, fused by weighted reciprocal rank, optionally reranked."""
+"""Hybrid retrieval: dense (FAISS) + BM25, fused by weighted reciprocal rank with the candidates' share of
+the question's weighted terms as a third list, optionally reranked."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from rag.encoders import CrossEncoderReranker, Encoder
 from rag.normalize import search_form
 from rag.settings import RetrievalSettings
 from rag.store import Store
-from rag.types import Filters, Hit
+from rag.terms import searched_form, weigh
+from rag.types import ChunkRecord, Filters, Hit
 
 Mode = Literal["hybrid", "dense", "bm25"]
 
@@ -80,6 +82,14 @@ class Retriever:
                     break
         return out
 
+    def _by_coverage(self, tokens: list[str], pool: list[int], records: dict[int, ChunkRecord]) -> list[int]:
+        """The candidates ranked by the share of the question's IDF-weighted terms their title,
+        section and text hold (ties in fused order): BM25 saturates on a term repeated, and reads
+        no title; a notice that names everything asked should come first."""
+        terms = weigh(self.store.bm25(self.settings.bm25_k1, self.settings.bm25_b), tokens)
+        cover = {cid: terms.coverage(searched_form(records[cid])) for cid in pool if cid in records}
+        return sorted(cover, key=lambda cid: -cover[cid])
+
     def search(self, query: str, k: int | None = None, filters: Filters | None = None,
                mode: Mode = "hybrid") -> SearchResult:
         """The ``k`` best passages, all read from the store's newest generation."""
@@ -123,13 +133,21 @@ class Retriever:
         elif mode == "bm25":
             fused = bm25_hits
         else:
-            fused = rrf_fuse([([c for c, _ in dense_hits], s.dense_weight),
-                              ([c for c, _ in bm25_hits], s.bm25_weight)], s.rrf_k)
+            lists = [([c for c, _ in dense_hits], s.dense_weight), ([c for c, _ in bm25_hits], s.bm25_weight)]
+            fused = rrf_fuse(lists, s.rrf_k)
         timings["fuse"] = time.perf_counter() - t0
+
+        records: dict[int, ChunkRecord] = {}
+        if mode == "hybrid" and s.coverage_weight > 0 and fused:
+            t0 = time.perf_counter()
+            pool = [cid for cid, _ in fused[:n]]
+            records = {c.id: c for c in self.store.chunks(pool)}
+            fused = rrf_fuse([*lists, (self._by_coverage(tokens, pool, records), s.coverage_weight)], s.rrf_k)
+            timings["coverage"] = time.perf_counter() - t0
 
         depth = max(k, s.rerank_candidates) if self.reranker else k
         top = self._per_doc_cap(fused, depth) if s.max_per_doc else fused[:depth]
-        records = {c.id: c for c in self.store.chunks([cid for cid, _ in top])}
+        records.update({c.id: c for c in self.store.chunks([cid for cid, _ in top if cid not in records])})
         hits = [Hit(0, records[cid], score, dense_rank.get(cid), bm25_rank.get(cid))
                 for cid, score in top if cid in records]
         if self.reranker and hits:

@@ -69,6 +69,8 @@ class RetrievalSettings(_Section):
     rrf_k: int = Field(10, ge=1)
     max_per_doc: int = Field(0, ge=0, description="at most this many passages per document (0: no limit); "
                              "1 helps collections of many short notices")
+    coverage_weight: float = Field(1.0, ge=0.0, description="weight of a third fused list: the candidates ranked "
+                                   "by the share of the question's IDF-weighted terms their title and text hold (0 = off)")
     bm25_k1: float = Field(1.2, gt=0.0)
     bm25_b: float = Field(0.75, ge=0.0, le=1.0)
     rerank_candidates: int = Field(20, ge=1)

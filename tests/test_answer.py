@@ -47,12 +47,13 @@ def test_prompt_carries_numbered_passages_and_refusal_wording(seeded_app: App) -
 def test_passages_far_from_the_question_are_not_shown(seeded_app: App) -> None:
     """Only the passages holding at least ``passage_floor`` of what the best one holds of the question
     reach the prompt, numbered from 1, and the result's hits are those passages."""
-    from rag.answer import _context, question_terms
+    from rag.answer import question_terms
+    from rag.terms import passage_context
 
     question = "罗湖区产业工人队伍建设改革会议由谁主持？"
     search = seeded_app.retriever.search(question)
     terms = question_terms(seeded_app.retriever, search.query_tokens)
-    cover = [terms.coverage(_context(h.chunk)) for h in search.hits]
+    cover = [terms.coverage(passage_context(h.chunk)) for h in search.hits]
     expected = [h.chunk.id for h, c in zip(search.hits, cover, strict=True) if c >= 0.7 * max(cover)]
     assert 1 <= len(expected) < len(search.hits)
     llm = FakeLLM("资料中未找到相关内容。")

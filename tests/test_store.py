@@ -270,3 +270,27 @@ def test_lock_across_processes(fake_app: App, tmp_path: Path) -> None:
     make_docs(docs, 6)
     assert_locked_while(_worker(fake_app.settings.store_dir, docs, 0.5), fake_app)
     shutil.rmtree(tmp_path / "docs")
+
+
+@pytest.mark.parametrize("weight", [0.0, 1.0])
+def test_hybrid_search_fuses_dense_keyword_and_coverage_ranks(seeded_app: App, weight: float) -> None:
+    """Hybrid order = weighted RRF of the dense list, the keyword list and (when its weight is set) the
+    fused candidates ranked by the share of the question's IDF-weighted terms their search text holds."""
+    from rag.retrieve import rrf_fuse
+    from rag.terms import searched_form, weigh
+
+    s = seeded_app.settings.retrieval.model_copy(update={"coverage_weight": weight})
+    seeded_app.retriever.settings = s
+    question = "2019年龙岗区劳资纠纷调处工作完成了多少宗？"
+    dense = [h.chunk.id for h in seeded_app.retriever.search(question, k=s.candidates, mode="dense").hits]
+    keyword = seeded_app.retriever.search(question, k=s.candidates, mode="bm25")
+    lists = [(dense, s.dense_weight), ([h.chunk.id for h in keyword.hits], s.bm25_weight)]
+    fused = [cid for cid, _ in rrf_fuse(lists, s.rrf_k)]
+    if weight:
+        terms = weigh(seeded_app.store.bm25(s.bm25_k1, s.bm25_b), keyword.query_tokens)
+        pool = {c.id: terms.coverage(searched_form(c)) for c in seeded_app.store.chunks(fused[:s.candidates])}
+        by_coverage = sorted(fused[:s.candidates], key=lambda cid: -pool[cid])
+        fused = [cid for cid, _ in rrf_fuse([*lists, (by_coverage, weight)], s.rrf_k)]
+    hybrid = seeded_app.retriever.search(question, k=8)
+    assert [h.chunk.id for h in hybrid.hits] == fused[:8]
+    assert ("coverage" in hybrid.timings) == bool(weight)

@@ -1,0 +1,43 @@
+"""What a question is about, as weighted terms, and how much of it a passage holds: read by the
+retriever (to rank candidates by it) and by the answer path (to gate, focus and judge relevance)."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import TYPE_CHECKING
+
+from rag.normalize import compact
+from rag.types import ChunkRecord, QuestionTerms
+
+if TYPE_CHECKING:
+    from rag.bm25 import BM25Index
+
+_SPACE_RE = re.compile(r"\s+")
+YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=年)")
+
+# Words that shape a question but carry no content the documents would contain.
+QUESTION_WORDS = frozenset(
+    "包括 哪几个 几个 方面 分别 什么 哪里 哪些 多少 是否 如何 怎样 怎么 为什么 主要 内容 情况 具体 请问 提出 "
+    "有关 关于 相关 哪个 哪家 哪位 谁 何时 时间 地点 哪天 几 一些 介绍 说明 概括 总结 指的是 指 意思 哪几 哪儿 "
+    "为何 多久 多长 多大 多高 几项 几条 几种 哪种 哪类 怎么样 有没有 能否 可否 是不是 吗 呢 请 列出 列举 回答".split())
+
+
+def weigh(bm25: BM25Index, tokens: list[str]) -> QuestionTerms:
+    """The question's search tokens without question words and years, each weighted by its IDF in
+    the store's keyword index."""
+    n = max(len(bm25), 1)
+    return QuestionTerms({tok: math.log1p((n - bm25.df(tok) + 0.5) / (bm25.df(tok) + 0.5))
+                          for tok in set(tokens) - QUESTION_WORDS if not YEAR_RE.fullmatch(tok + "年")})
+
+
+def passage_context(chunk: ChunkRecord) -> str:
+    """A passage as the question's terms are looked for in it: its document's title, its section,
+    date and text, compacted."""
+    return compact(f"{chunk.title}{chunk.section}{chunk.date or ''}{chunk.text}")
+
+
+def searched_form(chunk: ChunkRecord) -> str:
+    """The same for ranking many candidates fast: the chunk's stored search text (title, section and
+    text, normalized at ingest) without its whitespace; no date, which only the year checks read."""
+    return _SPACE_RE.sub("", chunk.search_text)
