@@ -17,7 +17,7 @@ from rag.prompting import build_qa_prompt, prompt, prompt_passages, refusal_text
 from rag.quotes import Quote, best_quotes, sentence_score
 from rag.retrieve import Retriever
 from rag.settings import Settings
-from rag.terms import YEAR_RE, passage_context, weigh
+from rag.terms import YEAR_RE, passage_context, quoted_terms, weigh
 from rag.types import ChunkRecord, Figure, Filters, Hit, QuestionTerms
 from rag.verify import Evidence, Verification, latin_ratio, strip_citations, support, verify_answer
 
@@ -104,7 +104,8 @@ def evidence_check(terms: QuestionTerms, question: str, hits: list[Hit]) -> tupl
       date), unless that passage names no year at all: "2021年…建会率" is not answered by a 2019 report;
     - any other number in the question must occur in some passage;
     - a place or organisation the question names (福田区, 传化集团) must be named by some passage (a
-      province by one of its cities: 江西 by 南昌).
+      province by one of its cities: 江西 by 南昌);
+    - what the question quotes (“日报告”, 《指南》) must be in some passage.
     """
     if not hits:
         return 0.0, []
@@ -119,6 +120,7 @@ def evidence_check(terms: QuestionTerms, question: str, hits: list[Hit]) -> tupl
     for fig in figures_in(YEAR_RE.sub("", q), already_compact=True):
         if not _mentioned(fig, text):
             missing.append(fig.text)
+    missing.extend(f"“{t}”" for t in quoted_terms(question) if t not in text)
     absent = [name for name in claims.names_in(q) if name not in text]
     if absent:  # "江西" is named by a passage about 南昌 and 上饶
         named = [n for c in contexts for n in claims.names_in(c)]
@@ -278,11 +280,17 @@ def answer_question(question: str, retriever: Retriever, llm: LLM, settings: Set
     cited = sorted({n for s in verification.sentences if s.status != "dropped" for n in s.citations})
     bm25 = _bm25(retriever)
     relevance = answer_relevance(content_terms(terms, question, lambda t: bm25.df(t) > 0), verification, hits)
-    refused = not verification.supported or relevance < RELEVANCE_THRESHOLD
+    backing = [passage_context(hits[n - 1].chunk) for s in verification.sentences if s.status in ("verified", "corrected")
+               for n in s.citations if 1 <= n <= len(hits)]
+    unnamed = [t for t in quoted_terms(question) if not any(t in b for b in backing)]
+    refused = not verification.supported or relevance < RELEVANCE_THRESHOLD or bool(unnamed)
     if refused:
         if not verification.supported:
             if any(s.status in ("flagged", "dropped") for s in verification.sentences):
                 warnings.append("no claim of the answer could be verified; answered with a refusal")
+        elif unnamed:
+            warnings.append(f"the passages behind the answer do not name {'、'.join(f'“{t}”' for t in unnamed)}; "
+                            "answered with a refusal")
         else:
             warnings.append(f"the passages behind the answer cover little of the question ({relevance:.2f}); "
                             "answered with a refusal")

@@ -334,8 +334,9 @@ class Claim:
         names = [*claims.names_in(self.body), *claims.persons_in(self.body)]
         for name in [*names, *(w for w in claims.places_in(self.body) if w not in names and w not in self.question
                                and not any(w in n or n in w for n in names))]:
-            if any(name in t for t in texts) or any(places.names_part_of(name, claims.names_in(t)) for t in texts):
-                continue  # "江西" is backed by a passage about 南昌 and 上饶
+            if any(name in t for t in texts) or any(places.names_part_of(name, [*claims.names_in(t), *claims.places_in(t)])
+                                                    for t in texts):
+                continue  # "江西" is backed by a passage about 南昌 and 上饶; "广西" by "超市梧州店"
             other = next((i for i in self.valid() if name in self.evidence[i - 1].full), None)
             if other is not None:  # the model cited the wrong passage for this name
                 self.cites = sorted({*self.cites, other})

@@ -41,3 +41,12 @@ def searched_form(chunk: ChunkRecord) -> str:
     """The same for ranking many candidates fast: the chunk's stored search text (title, section and
     text, normalized at ingest) without its whitespace; no date, which only the year checks read."""
     return _SPACE_RE.sub("", chunk.search_text)
+
+
+_QUOTED_RE = re.compile(r"[“\"《「]([^”\"》」]{2,30})[”\"》」]")
+
+
+def quoted_terms(question: str) -> list[str]:
+    """What the question puts in quotation marks or 《》 (“日报告”制度, “八闽健康码”, 《指南》),
+    compacted: the name of one scheme or document, which a passage about another does not hold."""
+    return list(dict.fromkeys(t for t in (compact(m) for m in _QUOTED_RE.findall(question)) if len(t) >= 2))

@@ -28,6 +28,7 @@ RIGHT = [
     ("r-rate", "2019年龙岗区百人以上企业建会率达到多少？",
      "2019年龙岗区百人以上企业建会率达98.9%，超额完成95%的年度组建任务{c:98.9%}。", ["verified"]),
     ("r-short", "2019年龙岗区百人以上企业建会率达到多少？", "98.9%{c:98.9%}。", ["verified"]),
+    ("r-quoted", "2019年龙岗区“工伤探视”工作累计探视了多少人次？", "累计探视受伤住院职工2800人次{c:2800}。", ["verified"]),
     ("r-disputes", "2019年龙岗区总工会全年完成了多少宗劳资纠纷调处工作？为职工争取了多少经济利益？",
      "全年完成2346宗劳资纠纷调处工作，为职工争取各类经济利益1.8亿元{c:2346}。", ["verified"]),
     ("r-paraphrase", "2019年龙岗区总工会全年完成了多少宗劳资纠纷调处工作？",
@@ -124,6 +125,9 @@ WRONG = [
      "{c:四個堅持}；坚持共创共建共享，强服务保障{c:四個堅持}。",
      ["flagged:entity", "flagged:entity", "flagged:entity"]),
     ("w-org-absent", "万科集团工会总结的产改工作“四个坚持”是什么？", "坚持党建思想引领，强凝心聚力{c:四個堅持}。",
+     "refused-before"),
+    # a scheme named in quotation marks that no passage names: another scheme's figure is no answer
+    ("w-quoted-absent", "2019年龙岗区“工伤慰问”工作累计探视了多少人次？", "累计探视受伤住院职工2800人次{c:2800}。",
      "refused-before"),
     ("w-polarity", "2019年龙岗区百人以上企业建会任务完成了吗？",
      RIGHT_RATE + "百人以上企业尚未完成95%的年度组建任务{c:98.9%}。", ["verified", "flagged:polarity"]),
@@ -241,3 +245,15 @@ def test_a_verified_copy_of_a_related_passage_is_refused(app: App, case: str, qu
     assert [s.status for s in r.verification.sentences if s.text.strip()] == ["verified"]  # type: ignore[attr-defined]
     assert r.refused and r.relevance < RELEVANCE_THRESHOLD  # type: ignore[attr-defined]
     assert "cover little of the question" in r.warnings[-1]  # type: ignore[attr-defined]
+
+
+def test_a_claim_from_a_passage_without_the_quoted_scheme_is_refused(app: App) -> None:
+    """The question names “工伤探视”; a faithful copy of a passage on another activity (all passages
+    shown, so the related one can be cited) is verified and relevant enough (0.58), yet no answer."""
+    from rag.answer import RELEVANCE_THRESHOLD
+
+    r, _ = run(app, "2019年龙岗区开展“工伤探视”等主题服务活动多少场？",
+               "开展“职工家庭亲情关爱成长训练营”等主题服务活动103场{c:亲情关爱}。", floor=0.0)
+    assert [s.status for s in r.verification.sentences if s.text.strip()] == ["verified"]  # type: ignore[attr-defined]
+    assert r.refused and r.relevance >= RELEVANCE_THRESHOLD  # type: ignore[attr-defined]
+    assert r.warnings[-1] == "the passages behind the answer do not name “工伤探视”; answered with a refusal"  # type: ignore[attr-defined]

@@ -234,3 +234,13 @@ def test_relevance_reads_the_questions_content_words_only() -> None:
                               {"重庆市": 1.0, "重庆": 1.0, "网上": 1.0, "申报": 1.0, "税务": 1.0, "率有": 6.0},
                               answer, "重庆市网上申报税务的比例达到95%以上[1]。")
     assert before < RELEVANCE_THRESHOLD and after == 1.0
+
+
+def test_quoted_terms_are_what_the_question_quotes() -> None:
+    from rag.terms import quoted_terms
+
+    assert quoted_terms("内江市要求企业如何落实“ 日报告 ” 制度？") == ["日报告"]
+    assert quoted_terms("宁波《关于促进企业复工复产的若干意见》和“八闽健康码”、「一企一策」") == [
+        "关于促进企业复工复产的若干意见", "八闽健康码", "一企一策"]
+    assert quoted_terms("“黨”的“工伤探视”") == ["工伤探视"]  # one character is no name; traditional compacted
+    assert quoted_terms("龙岗区建会率达到多少？") == []

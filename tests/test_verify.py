@@ -227,6 +227,20 @@ def test_a_province_is_backed_by_a_passage_about_its_cities() -> None:
     assert [s.status for s in wrong.sentences] == ["flagged"] and "资料未提及湖南" in wrong.answer
 
 
+WUZHOU = ("在市区原有的大润发超市梧州店、步步高南城百货超市蓝天店、龙人超市3个投放点的基础上，第二批储备冻猪肉投放"
+          "再增加大乐购超市太阳广场店、汇上佳超市等9个投放点，方便市民就近购买。")
+
+
+def test_a_province_is_backed_by_a_city_named_without_its_suffix() -> None:
+    """梧州 (in "超市梧州店", no 市 after it) lies in 广西: the notice is about the province asked."""
+    question = "广西第二批储备冻猪肉投放地点又增加了哪几个地点？"
+    right = verify_answer("广西第二批储备冻猪肉投放再增加大乐购超市太阳广场店、汇上佳超市等9个投放点[1]。", [WUZHOU], question)
+    assert [(s.status, s.notes) for s in right.sentences] == [("verified", [])]
+    wrong = verify_answer("湖南第二批储备冻猪肉投放再增加大乐购超市太阳广场店、汇上佳超市等9个投放点[1]。", [WUZHOU],
+                          question.replace("广西", "湖南"))
+    assert [s.status for s in wrong.sentences] == ["flagged"] and "资料未提及湖南" in wrong.answer
+
+
 NEIJIANG = "内江市住房和城乡建设局要求企业落实“日报告”制度，每日将生产经营、员工健康、疫情防控等情况向行业主管部门报告。"
 
 
