@@ -81,8 +81,8 @@ def count_only(app: Any, items: list[dict[str, Any]]) -> None:
         tokens, kept, gradable, recall = [], 0, 0, []
         for item in items:
             result = app.retriever.search(item["question"])
-            score = sentence_score(question_terms(app.retriever, result.query_tokens), item["question"])
             terms = question_terms(app.retriever, result.query_tokens)
+            score = sentence_score(terms, item["question"])
             hits = shown_passages(terms, result.hits, s.generation.passage_floor)
             built = build_qa_prompt(item["question"], prompt_passages(hits, score, s.generation),
                                     llm.count_tokens, llm.n_ctx - s.generation.max_tokens - 32)
