@@ -14,8 +14,14 @@ Retrieval is the same for all (our hybrid search, warm), so the differences are 
   issue 15's prompt work);
 - +cache: the fixed prefix (system prompt, worked example) loaded from disk;
 - +heading: the title and 文号 once per document;
-- +cut: + each passage cut to its sentences that matter (``generation.context_chars``);
-- now: + passages far from the question left out (``generation.passage_floor``) = the defaults.
+- +cut: + each passage cut to its sentences that matter (1000 characters, each chosen sentence with
+  the one after it);
+- +floor: + passages far from the question left out (``generation.passage_floor``);
+- now: the defaults: 700 characters (``generation.context_chars``), no sentence kept only for being
+  next to a chosen one (``generation.context_neighbours`` 0).
+
+Every variant reads its passages simplified, without pinyin or spaces between characters
+(``prompting.prompt_form``).
 
 ``--count-only`` generates nothing: per variant it prints the prompt tokens the model must read and
 how many gold ``must_include`` strings are still in the passages shown (the no-model check used to
@@ -39,7 +45,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "before": {"prefix_cache": False, "passage_heading": "passage", "context_chars": 0, "passage_floor": 0.0},
     "+cache": {"prefix_cache": True, "passage_heading": "passage", "context_chars": 0, "passage_floor": 0.0},
     "+heading": {"prefix_cache": True, "passage_heading": "document", "context_chars": 0, "passage_floor": 0.0},
-    "+cut": {"passage_floor": 0.0},
+    "+cut": {"passage_floor": 0.0, "context_chars": 1000, "context_neighbours": 1},
+    "+floor": {"context_chars": 1000, "context_neighbours": 1},
     "now": {},
 }
 
@@ -157,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--half", choices=["all", "tune", "report"], default="all")
     parser.add_argument("--limit", type=int, default=0)
     parser.add_argument("--model", default="default")
-    parser.add_argument("--variants", default="chatchat,before,+cache,+heading,+cut,now")
+    parser.add_argument("--variants", default="chatchat,before,+cache,+heading,+cut,+floor,now")
     parser.add_argument("--count-only", action="store_true")
     parser.add_argument("--sweep", default="", help="with --count-only: context_chars values to try, e.g. 150,200,300")
     args = parser.parse_args(argv)

@@ -24,6 +24,7 @@ SLOT_MARGIN = 2  # bigrams of the question's slot another figure must have more 
 BARE_MARGIN = 0.15  # a bare figure has only the question to bind by: a smaller lead decides
 _HOW_MANY_RE = re.compile("多少|几")
 _DAY_RE = re.compile(r"(?<!\d)(\d{1,2})月(\d{1,2})日")
+_TITLE_RE = re.compile(r"《([^《》]{2,80})》")
 _COMPARED_YEAR_RE = re.compile(r"(?:较|比|与|同比|自|从)$")
 
 
@@ -237,6 +238,24 @@ class Claim:
         for fig, backing in self.backed:
             self.check_place(fig, [(i, pf) for i, pf in backing.items() if i in self.cites])
 
+    def check_foreign_place(self, q_places: list[str], answer_names_them: bool) -> None:
+        """A claim that speaks only of places in other provinces than the question's does not answer
+        it ("兰州…" to a question about 广州: the related notice's sentence, not the one asked for) —
+        unless the answer is about the place asked and so is the passage it cites (what 山东 did for
+        武汉, in a notice about 武汉)."""
+        if not q_places or any(q in self.body for q in q_places) or any(f.reason == "entity" for f in self.findings):
+            return
+        named = [n for n in claims.names_in(self.body) if places.provinces_of(n)]
+        foreign = [n for n in named if places.elsewhere(n, q_places)]
+        if not foreign or len(foreign) < len(named):
+            return
+        texts = [self.evidence[i - 1].full for i in self.cites]
+        if answer_names_them and any(q in t or any(places.within(n, q) for n in claims.names_in(t))
+                                     for q in q_places for t in texts):
+            return
+        self.findings.append(Finding("entity", f"the claim speaks of {'、'.join(foreign)}, not of "
+                                      f"{'、'.join(q_places)}", f"资料所述为{foreign[0]}"))
+
     def check_question_dates(self, figures: list[Figure]) -> None:
         """A figure answering a question about a day or period ("1月24日至2月11日…累计验放多少批次")
         must come from a passage that names that day: another notice's count is for another period."""
@@ -310,7 +329,8 @@ class Claim:
         if any(n in window for n in names):
             return
         near = [n for part in window.split("\x00") for n in claims.names_in(part[:SUBJECT_CHARS])]
-        if near:
+        # what a province does ("福建…八闽健康码具有…") is said of its cities too; its figures are not (check_place)
+        if near and not all(any(places.within(n, m) for n in names) for m in near):
             self.findings.append(Finding("entity", f"the passage says this of {'、'.join(near)}, not of "
                                           f"{'、'.join(names)}", f"资料所述为{near[0]}"))
 
@@ -328,6 +348,20 @@ class Claim:
                 if other != name and other + tail in full:
                     return name, other
         return None
+
+    def check_titles(self) -> None:
+        """A document the claim names in 《》 must be named in a cited passage (or the model cited the
+        wrong one): small models invent a plausible 《…指引》 to source a correct sentence."""
+        for title in dict.fromkeys(_TITLE_RE.findall(self.body)):
+            if any(title in self.evidence[i - 1].full for i in self.cites):
+                continue
+            other = next((i for i in self.valid() if title in self.evidence[i - 1].full), None)
+            if other is not None:
+                self.cites = sorted({*self.cites, other})
+                self.recited.append(f"re-cited to [{other}], which names 《{title}》")
+                continue
+            shown = title if len(title) <= 20 else title[:20] + "…"
+            self.findings.append(Finding("entity", f"the cited passages do not name 《{title}》", f"资料未提及《{shown}》"))
 
     def check_names(self, q_names: list[str]) -> None:
         texts = [self.evidence[i - 1].full for i in self.cites]

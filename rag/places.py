@@ -50,3 +50,17 @@ def within(place: str, region: str) -> bool:
 def names_part_of(region: str, text_places: Iterable[str]) -> bool:
     """Some place of ``text_places`` lies in the province ``region``."""
     return any(within(p, region) for p in text_places)
+
+
+def provinces_of(name: str) -> frozenset[str]:
+    """The provinces ``name`` is, or lies in; empty for a name the table does not know."""
+    provinces, inside = _tables()
+    return provinces.get(name) or inside.get(name, frozenset())
+
+
+def elsewhere(place: str, regions: Iterable[str]) -> bool:
+    """``place`` lies only in provinces that none of ``regions`` is or lies in (兰州 for 广州); a
+    name shared by places in several provinces (城区) is elsewhere only if none of them is one asked."""
+    mine = provinces_of(place)
+    asked = frozenset().union(*(provinces_of(r) for r in regions))
+    return bool(mine) and bool(asked) and not mine & asked

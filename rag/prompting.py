@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from rag.normalize import compact, squeeze_cjk_spaces, strip_pinyin, to_simplified
 from rag.resources import prompt_file
 from rag.settings import GenerationSettings
 from rag.types import Hit
@@ -51,12 +52,19 @@ def passage_heading(title: str, doc_number: str | None, section: str, source: st
     return " > ".join(p for p in (head, section) if p)
 
 
+def prompt_form(text: str) -> str:
+    """A passage as the model reads it: simplified, without inline pinyin or spaces between CJK
+    characters. The small models copy simplified figures and names more faithfully, and the same text
+    costs fewer tokens; the user and the checker still see the original."""
+    return squeeze_cjk_spaces(to_simplified(strip_pinyin(text)))
+
+
 def prompt_passages(hits: list[Hit], score: Callable[[str], float], gen: GenerationSettings) -> list[PromptPassage]:
     """The passages as the prompt shows them, numbered from 1: each cut to the sentences ``score``
     ranks highest (``gen.context_chars`` for all), headed by its section and, once per document (or on
     every passage, per ``gen.passage_heading``), by the document's title and 文号."""
     seen: set[str] = set()
-    texts = focus([h.chunk.text for h in hits], score, gen.context_chars)
+    texts = focus([prompt_form(h.chunk.text) for h in hits], score, gen.context_chars, gen.context_neighbours)
     out = []
     for i, (h, text) in enumerate(zip(hits, texts, strict=True), 1):
         c = h.chunk
@@ -64,7 +72,7 @@ def prompt_passages(hits: list[Hit], score: Callable[[str], float], gen: Generat
         if gen.passage_heading == "passage" or (gen.passage_heading == "document" and c.doc_id not in seen):
             heading = passage_heading(c.title, c.doc_number, c.section, c.source)
         seen.add(c.doc_id)
-        out.append(PromptPassage(i, c.source, heading, text))
+        out.append(PromptPassage(i, c.source, prompt_form(heading), text))
     return out
 
 
@@ -85,8 +93,6 @@ _SENTENCE_RE = re.compile(r"[^。！？；!?;\n]*(?:[。！？；!?;]+[”’」
 
 def overlap_score(reference: str) -> Callable[[str], float]:
     """Scores a sentence by the character pairs it shares with ``reference`` (an answer, say)."""
-    from rag.normalize import compact
-
     ref = compact(reference)
     grams = {ref[i:i + 2] for i in range(len(ref) - 1)}
 

@@ -85,8 +85,10 @@ class GenerationSettings(_Section):
     max_tokens: int = Field(384, ge=16, le=8192)
     temperature: float = Field(0.0, ge=0.0, le=2.0)
     seed: int = 0
-    context_chars: int = Field(1000, ge=0, le=20000, description="passage text in the prompt, all passages "
+    context_chars: int = Field(700, ge=0, le=20000, description="passage text in the prompt, all passages "
                                "together: each keeps its best sentences, the rest go to the most relevant; 0 = whole passages")
+    context_neighbours: int = Field(0, ge=0, le=5, description="with context_chars: sentences kept after "
+                                    "each chosen one while the budget lasts")
     passage_floor: float = Field(0.7, ge=0.0, le=1.0, description="passages that hold less than this share of "
                                  "the question's weighted terms the best passage holds are left out of the prompt "
                                  "(0 = all k)")

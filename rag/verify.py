@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rag import claims
+from rag import claims, places
 from rag.checks import SUPPORT_THRESHOLD, Claim, Evidence
 from rag.figures import figures_in
 from rag.normalize import CJK, compact, to_simplified
@@ -129,6 +129,8 @@ def verify_answer(answer: str, passages: list[Evidence] | list[str], question: s
     q = compact(question)
     q_years = {f.low for f in figures_in(q, already_compact=True) if f.kind == "year"}
     q_names = claims.names_in(q)
+    q_places = [n for n in dict.fromkeys([*q_names, *claims.places_in(q)]) if places.provinces_of(n)]
+    answer_names_them = any(p in compact(answer) for p in q_places)
     valid = set(range(1, len(evidence) + 1))
     removed: list[int] = []
     checks: list[SentenceCheck] = []
@@ -179,7 +181,9 @@ def verify_answer(answer: str, passages: list[Evidence] | list[str], question: s
         claim.check_years(sentence_years or q_years)
         claim.check_question_dates(figures)
         claim.check_names(q_names)
+        claim.check_titles()
         claim.check_places()
+        claim.check_foreign_place(q_places, answer_names_them)
         claim.check_restated(figures)
         _drop_idle_citations(claim, body)
         score = max((support(body, evidence[c - 1].full) for c in claim.cites), default=0.0)

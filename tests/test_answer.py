@@ -244,3 +244,21 @@ def test_quoted_terms_are_what_the_question_quotes() -> None:
         "关于促进企业复工复产的若干意见", "八闽健康码", "一企一策"]
     assert quoted_terms("“黨”的“工伤探视”") == ["工伤探视"]  # one character is no name; traditional compacted
     assert quoted_terms("龙岗区建会率达到多少？") == []
+
+
+def test_the_model_reads_traditional_text_simplified_and_the_user_sees_the_original(seeded_app: App) -> None:
+    """The prompt carries the passage simplified, without pinyin and the spaces around it; the answer
+    is checked and cited against the document's own traditional text."""
+    def reply(messages):  # type: ignore[no-untyped-def]
+        user = messages[-1]["content"]
+        n = next(i for i in range(1, 6) if "在传化集团召开" in user.split(f"[{i}]")[1].split("\n\n")[0])
+        return f"推进会于7月19-20日在传化集团召开[{n}]。"
+
+    llm = FakeLLM(reply)
+    r = answer_question("深化新时代浙江产业工人队伍建设改革工作推进会在哪里召开？", seeded_app.retriever, llm,
+                        seeded_app.settings)
+    user = llm.sent[0][-1]["content"]
+    assert "傳" not in user and "產" not in user and "产业工人队伍建设改革" in user
+    assert r.verification is not None and r.verification.outcome == "verified"
+    [cit] = r.citations()
+    assert cit["source"] == "003_480abb7d6411b3a0.txt" and "在傳化集團召開" in cit["text"]

@@ -298,3 +298,89 @@ def test_a_count_for_the_period_asked_must_come_from_a_passage_naming_it() -> No
     named = "1月24日至2月11日，上海海关共快速验放疫情防控物资68批次。"
     right = verify_answer("上海海关共快速验放疫情防控物资68批次[1]。", [named], question)
     assert [s.status for s in right.sentences] == ["verified"]
+
+
+TWO_CITIES = "广州市自2月10日起减免中小企业房租。兰州市对复工企业给予每户1万元补贴。"
+
+
+def test_a_claim_about_a_city_of_another_province_is_no_answer() -> None:
+    """The passage names 广州, but the claim copies what it says of 兰州 (甘肃): marked, with the place
+    the passage speaks of; a district of 广州 is the question's own place."""
+    question = "广州市对复工企业给予多少补贴？"
+    wrong = verify_answer("兰州市对复工企业给予每户1万元补贴[1]。", [TWO_CITIES], question)
+    assert [(s.status, s.reasons) for s in wrong.sentences] == [("flagged", ["entity"])]
+    assert wrong.answer == f"兰州市对复工企业给予每户1万元补贴{MARK}（资料所述为兰州）[1]。"
+    # seen on ncp_dev: an answer about 广州 that strings together sentences of related notices
+    mixed = verify_answer("广州市产业园区在租金减免方面发挥作用[1]。兰州市再次向市内蔬菜批发市场投放1500吨政府冬春储备蔬菜[2]。",
+                          ["广州市产业园区在租金减免方面发挥作用。", "兰州市再次向市内蔬菜批发市场投放1500吨政府冬春储备蔬菜。"],
+                          "广州市为全力保障市场供应采取的措施是什么？")
+    assert [(s.status, s.reasons) for s in mixed.sentences] == [("verified", []), ("flagged", ["entity"])]
+    district = verify_answer("海珠区对复工企业给予每户1万元补贴[1]。", ["广州市海珠区对复工企业给予每户1万元补贴。"],
+                              question)
+    assert [(s.status, s.notes) for s in district.sentences] == [("verified", [])]
+
+
+def test_a_claim_naming_the_questions_place_beside_another_stands() -> None:
+    passage = "江西省对口支援湖北省随州市，派出医疗队员300名。"
+    v = verify_answer("江西省对口支援随州市，派出医疗队员300名[1]。", [passage], "江西省派出多少医疗队员支援随州？")
+    assert [(s.status, s.notes) for s in v.sentences] == [("verified", [])]
+
+
+WUHAN = ("近日，为增加武汉市蔬菜市场供应，国家发展改革委加强与山东等蔬菜主产地的联系，及时组织供需衔接。"
+         "山东省发展改革委高度重视，寿光市迅速反应，立即组织采摘新鲜蔬菜并做好质检工作。")
+
+
+def test_an_answer_about_the_place_asked_may_tell_what_another_province_did_for_it() -> None:
+    """Seen on ncp_dev: the 1.5B's faithful copy, whose second sentence speaks of 山东 and 寿光 only."""
+    v = verify_answer("为增加武汉市蔬菜市场供应，国家发展改革委加强与山东等蔬菜主产地的联系，及时组织供需衔接[1]。"
+                      "山东省发展改革委高度重视，寿光市迅速反应，立即组织采摘新鲜蔬菜并做好质检工作[1]。", [WUHAN],
+                      "为增加武汉市蔬菜市场供应国家发展改革委做了哪些措施？")
+    assert [(s.status, s.notes) for s in v.sentences] == [("verified", []), ("verified", [])]
+
+
+def test_a_contactless_list_is_no_negation() -> None:
+    """"非接触式" names the kind of service (as 无接触 does); seen on ncp_dev as a false polarity mark."""
+    passage = "税务总局发布“非接触式”网上办税缴费清单涵盖发票领用代开、税收减免备案、税费申报缴纳等日常高频涉税事项。"
+    v = verify_answer("网上办税缴费清单包括发票领用代开、税收减免备案、税费申报缴纳等日常高频涉税事项[1]。", [passage],
+                      "疫情期间，国家推出的网上办税缴费清单包括哪些事项？")
+    assert [(s.status, s.notes) for s in v.sentences] == [("verified", [])]
+    reversed_ = verify_answer("网上办税缴费清单不包括发票领用代开、税收减免备案、税费申报缴纳等日常高频涉税事项[1]。",
+                              [passage], "疫情期间，国家推出的网上办税缴费清单包括哪些事项？")
+    assert [(s.status, s.reasons) for s in reversed_.sentences] == [("flagged", ["polarity"])]
+
+
+TAX = ("【政策依据】（2）《财政部税务总局关于全面推开营业税改征增值税试点的通知》（财税〔2016〕36号）"
+       "6.对疫情防控重点物资生产企业扩大产能购置设备允许企业所得税税前一次性扣除。")
+
+
+def test_a_document_the_passage_does_not_name_is_marked() -> None:
+    """Seen on ncp_dev: the 1.5B sourced a right sentence to a 《…指引》 of its own making."""
+    question = "对疫情防控重点保障物资生产企业为扩大产能新购置的相关设备，税收是怎么规定的？"
+    claim = "对疫情防控重点物资生产企业扩大产能购置设备允许企业所得税税前一次性扣除[1]。"
+    invented = verify_answer("《新冠肺炎疫情防控税收优惠政策指引》规定，" + claim, [TAX], question)
+    assert [(s.status, s.reasons) for s in invented.sentences] == [("flagged", ["entity"])]
+    assert f"{MARK}（资料未提及《新冠肺炎疫情防控税收优惠政策指引》）[1]" in invented.answer
+    named = verify_answer("《财政部税务总局关于全面推开营业税改征增值税试点的通知》规定，" + claim, [TAX], question)
+    assert [(s.status, s.notes) for s in named.sentences] == [("verified", [])]
+    recited = verify_answer("《财政部税务总局关于全面推开营业税改征增值税试点的通知》规定，" + claim, [BODY_ONLY, TAX],
+                            question)
+    assert [(s.status, s.citations) for s in recited.sentences] == [("corrected", [1, 2])]
+
+
+BODY_ONLY = "对疫情防控重点物资生产企业扩大产能购置设备允许企业所得税税前一次性扣除。"
+
+
+FUJIAN = ("福建省推出“八闽健康码”，具有实时掌上大数据服务，让防疫核验和群众出行更便捷。福建省已发放健康码1200万个。"
+          "莆田市民可通过闽政通APP申领。")
+
+
+def test_what_a_province_does_is_said_of_its_cities_but_not_its_figures() -> None:
+    """Seen on ncp_dev: 莆田's health code answered from the sentence on 福建's, refused as another place's."""
+    question = "莆田市的“八闽健康码”有哪些优势？"
+    city = verify_answer("莆田市的“八闽健康码”具有实时掌上大数据服务，让防疫核验和群众出行更便捷[1]。", [FUJIAN], question)
+    assert [(s.status, s.notes) for s in city.sentences] == [("verified", [])]
+    other = verify_answer("莆田市的“八闽健康码”具有实时掌上大数据服务，让防疫核验和群众出行更便捷[1]。",
+                          [FUJIAN.replace("福建省推出", "厦门市推出")], question)
+    assert [(s.status, s.reasons) for s in other.sentences] == [("flagged", ["entity"])]
+    figure = verify_answer("莆田市已发放健康码1200万个[1]。", [FUJIAN], "莆田市发放了多少健康码？")
+    assert [s.status for s in figure.sentences] == ["flagged"]
