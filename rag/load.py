@@ -103,16 +103,29 @@ def find_title(meta: dict[str, Any], html_title: str | None, text: str, fallback
     return _headline(text) or fallback
 
 
-_HEADLINE_RE = re.compile(r"^([^\s。；;！？!?]{6,60})[ \t\u3000]+(?=\S)")
+_ISSUED_RE = re.compile(r"^([^，,。！？!?：:\n]{0,80}?关于[^，,。！？!?：:\n]{2,100}?的(?:紧急通知|补充通知|通知|公告|通告|意见|"
+                        r"函|批复|决定|办法|规定|方案|指南|通报|倡议书|公开信|一封信))(?=[\s（(]|$)")
+_HEADLINE_RE = re.compile(r"^(?:【[^】\n]{1,10}】)?([^\s。；;]{6,60}?)[ \t\u3000]+(?=\S)")
 
 
 def _headline(text: str) -> str | None:
     """Scraped notices often come as one line: a headline, a space, then the body
-    (``江西：六大举措保障疫情防控期间就业稳定 2月13日，省政府办公厅…``)."""
+    (``江西：六大举措保障疫情防控期间就业稳定 2月13日，省政府办公厅…``); the headline may list its
+    issuers apart by spaces (``财政部 税务总局关于…的公告 财政部公告2020年第8号``), be followed by
+    its addressees only (``…的一封信 各房地产经纪机构：``), or stand alone on the first line."""
     first = text.lstrip().split("\n", 1)[0]
+    issued = _ISSUED_RE.match(first)
+    if issued and issued.group(1).count("《") == issued.group(1).count("》") and all(
+            len(issuer) <= 24 for issuer in issued.group(1).split("关于", 1)[0].split()[:-1]):
+        return squeeze_cjk_spaces(issued.group(1))  # a space ends a headline, not an issuer's name
     m = _HEADLINE_RE.match(first)
-    if m and has_cjk(m.group(1)) and len(first) > len(m.group(0)) + 20:
-        return m.group(1)
+    if m and has_cjk(m.group(1)):
+        rest = first[m.end():].rstrip()
+        if len(rest) > 20 or rest.endswith(("：", ":")) or rest.startswith("原标题"):
+            return m.group(1)
+    if ("\n" in text.strip() and 6 <= len(first) <= 60 and has_cjk(first) and "。" not in first
+            and not first.endswith(("：", ":", "；", "，", ","))):
+        return first.strip()
     return None
 
 

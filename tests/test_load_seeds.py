@@ -76,3 +76,29 @@ def test_004_plan_paragraph_kind() -> None:
     chunks = chunk_document(doc.text, doc.title)
     nxt = [c for c in chunks if c.text.startswith("下一步")]
     assert nxt and nxt[0].kind == "plan"
+
+
+BODY = "为进一步做好新型冠状病毒感染的肺炎疫情防控工作，支持相关防护物资生产和进口，现将有关政策公告如下。"
+
+
+@pytest.mark.parametrize(("text", "title"), [
+    # the issuers apart by spaces, then the 文号
+    (f"财政部 税务总局关于支持新型冠状病毒感染的肺炎疫情防控有关税收政策的公告 财政部 税务总局公告2020年第8号 {BODY}",
+     "财政部税务总局关于支持新型冠状病毒感染的肺炎疫情防控有关税收政策的公告"),
+    # followed by its addressees only
+    (f"致东城区房地产经纪机构和住房租赁企业的一封信 各房地产经纪机构和住房租赁企业：\n{BODY}",
+     "致东城区房地产经纪机构和住房租赁企业的一封信"),
+    # alone on the first line, ending in ！
+    (f"应对疫情，这些措施助中小企业渡过难关！\n{BODY}", "应对疫情，这些措施助中小企业渡过难关！"),
+    (f"【今日头条】“疫”路“税”行！金堂县税务局成功为一户企业办理延期申报 “因为疫情的影响，{BODY}",
+     "“疫”路“税”行！金堂县税务局成功为一户企业办理延期申报"),
+    # a 关于…的通知 further on belongs to the body, not to the headline
+    ("市场监管总局发出紧急通知严打口罩等疫情防控物资生产领域价格违法行为 国家市场监督管理总局于2月5日发出关于疫情防控期间"
+     f"严厉打击口罩等防控物资生产领域价格违法行为的通知 {BODY}", "市场监管总局发出紧急通知严打口罩等疫情防控物资生产领域价格违法行为"),
+    (f"北京疫情防控期间危化品企业复产复工的安全提示 为贯彻落实应急管理部印发的《关于做好当前安全防范工作的通知》，{BODY}",
+     "北京疫情防控期间危化品企业复产复工的安全提示"),
+])
+def test_a_scraped_notice_is_titled_by_its_headline(text: str, title: str) -> None:
+    from rag.load import build_document
+
+    assert build_document("k", "0013aa11eb73353a.txt", text).title == title
