@@ -250,7 +250,7 @@ class Claim:
         if not foreign or len(foreign) < len(named):
             return
         texts = [self.evidence[i - 1].full for i in self.cites]
-        if answer_names_them and any(q in t or any(places.within(n, q) for n in claims.names_in(t))
+        if answer_names_them and any(q in t or places.names_part_of(q, claims.names_in(t))
                                      for q in q_places for t in texts):
             return
         self.findings.append(Finding("entity", f"the claim speaks of {'、'.join(foreign)}, not of "
@@ -330,7 +330,7 @@ class Claim:
             return
         near = [n for part in window.split("\x00") for n in claims.names_in(part[:SUBJECT_CHARS])]
         # what a province does ("福建…八闽健康码具有…") is said of its cities too; its figures are not (check_place)
-        if near and not all(any(places.within(n, m) for n in names) for m in near):
+        if near and not all(places.names_part_of(m, names) for m in near):
             self.findings.append(Finding("entity", f"the passage says this of {'、'.join(near)}, not of "
                                           f"{'、'.join(names)}", f"资料所述为{near[0]}"))
 
@@ -349,16 +349,21 @@ class Claim:
                     return name, other
         return None
 
+    def recite_to_passage_naming(self, needle: str, label: str) -> int | None:
+        """The model cited the wrong passage for ``needle``: add the first one that holds it."""
+        other = next((i for i in self.valid() if needle in self.evidence[i - 1].full), None)
+        if other is not None:
+            self.cites = sorted({*self.cites, other})
+            self.recited.append(f"re-cited to [{other}], which names {label}")
+        return other
+
     def check_titles(self) -> None:
         """A document the claim names in 《》 must be named in a cited passage (or the model cited the
         wrong one): small models invent a plausible 《…指引》 to source a correct sentence."""
         for title in dict.fromkeys(_TITLE_RE.findall(self.body)):
             if any(title in self.evidence[i - 1].full for i in self.cites):
                 continue
-            other = next((i for i in self.valid() if title in self.evidence[i - 1].full), None)
-            if other is not None:
-                self.cites = sorted({*self.cites, other})
-                self.recited.append(f"re-cited to [{other}], which names 《{title}》")
+            if self.recite_to_passage_naming(title, f"《{title}》") is not None:
                 continue
             shown = title if len(title) <= 20 else title[:20] + "…"
             self.findings.append(Finding("entity", f"the cited passages do not name 《{title}》", f"资料未提及《{shown}》"))
@@ -371,10 +376,8 @@ class Claim:
             if any(name in t for t in texts) or any(places.names_part_of(name, [*claims.names_in(t), *claims.places_in(t)])
                                                     for t in texts):
                 continue  # "江西" is backed by a passage about 南昌 and 上饶; "广西" by "超市梧州店"
-            other = next((i for i in self.valid() if name in self.evidence[i - 1].full), None)
-            if other is not None:  # the model cited the wrong passage for this name
-                self.cites = sorted({*self.cites, other})
-                self.recited.append(f"re-cited to [{other}], which names {name}")
+            other = self.recite_to_passage_naming(name, name)
+            if other is not None:
                 texts.append(self.evidence[other - 1].full)
                 continue
             self.findings.append(Finding("entity", f"the cited passages do not mention {name}", f"资料未提及{name}"))
