@@ -1,6 +1,6 @@
 """The checks of one claim (an answer sentence) against the passages it may cite: each figure bound
 to the clause that speaks of the same thing, the year it is stated for, the place or organisation it
-belongs to, names, polarity. What fails becomes a :class:`Finding`; :mod:`rag.verify` decides."""
+polarity (names: :mod:`rag.namechecks`). What fails becomes a :class:`Finding`; :mod:`rag.verify` decides."""
 
 from __future__ import annotations
 
@@ -9,13 +9,12 @@ import itertools
 import re
 from dataclasses import dataclass, field
 
-from rag import claims, places
+from rag import claims
 from rag.figures import figures_in
 from rag.normalize import compact
 from rag.types import Figure
 
 SUPPORT_THRESHOLD = 0.5
-SUBJECT_CHARS = 8  # a sentence names its subject within its first characters
 STRONG = 0.8  # a binding this close leaves no doubt which metric a figure is
 SENTENCE_WEIGHT = 0.6  # the metric named earlier in the sentence binds, less than in the clause
 QUESTION_FLOOR = 0.3  # a bare figure is bound through the question's words, which match less
@@ -24,7 +23,6 @@ SLOT_MARGIN = 2  # bigrams of the question's slot another figure must have more 
 BARE_MARGIN = 0.15  # a bare figure has only the question to bind by: a smaller lead decides
 _HOW_MANY_RE = re.compile("多少|几")
 _DAY_RE = re.compile(r"(?<!\d)(\d{1,2})月(\d{1,2})日")
-_TITLE_RE = re.compile(r"《([^《》]{2,80})》")
 _COMPARED_YEAR_RE = re.compile(r"(?:较|比|与|同比|自|从)$")
 
 
@@ -234,28 +232,6 @@ class Claim:
                                           f"{'、'.join(f'{int(y)}年' for y in sorted(q_years))}",
                                           f"资料所述为{shown}"))
 
-    def check_places(self) -> None:
-        for fig, backing in self.backed:
-            self.check_place(fig, [(i, pf) for i, pf in backing.items() if i in self.cites])
-
-    def check_foreign_place(self, q_places: list[str], answer_names_them: bool) -> None:
-        """A claim that speaks only of places in other provinces than the question's does not answer
-        it ("兰州…" to a question about 广州: the related notice's sentence, not the one asked for) —
-        unless the answer is about the place asked and so is the passage it cites (what 山东 did for
-        武汉, in a notice about 武汉)."""
-        if not q_places or any(q in self.body for q in q_places) or any(f.reason == "entity" for f in self.findings):
-            return
-        named = [n for n in claims.names_in(self.body) if places.provinces_of(n)]
-        foreign = [n for n in named if places.elsewhere(n, q_places)]
-        if not foreign or len(foreign) < len(named):
-            return
-        texts = [self.evidence[i - 1].full for i in self.cites]
-        if answer_names_them and any(q in t or places.names_part_of(q, claims.names_in(t))
-                                     for q in q_places for t in texts):
-            return
-        self.findings.append(Finding("entity", f"the claim speaks of {'、'.join(foreign)}, not of "
-                                      f"{'、'.join(q_places)}", f"资料所述为{foreign[0]}"))
-
     def check_question_dates(self, figures: list[Figure]) -> None:
         """A figure answering a question about a day or period ("1月24日至2月11日…累计验放多少批次")
         must come from a passage that names that day: another notice's count is for another period."""
@@ -277,78 +253,6 @@ class Claim:
         if counted and all(any(f.matches(q) for q in asked) for f in counted):
             self.findings.append(Finding("figure", f"{counted[0].text} only repeats the question's figure"))
 
-    def check_place(self, fig: Figure, backed: list[tuple[int, Figure]]) -> None:
-        """A figure given for a place must be stated for it: near the place's name in a passage that
-        states it, or in a passage about that place alone — not in a sentence that opens with another."""
-        names = claims.names_in(self.body) or claims.names_in(self.question)
-        if not names or not backed:
-            return
-        subjects: list[str] = []
-        for i, pf in backed:
-            full = self.evidence[i - 1].full
-            window = claims.window_around(full, pf.start)
-            if any(n in window for n in names):
-                return
-            near = [n for part in window.split("\x00") for n in claims.names_in(part[:SUBJECT_CHARS])]
-            named = any(n in full or places.names_part_of(n, claims.names_in(full)) for n in names)
-            if not near and (named or not claims.names_in(full)):
-                return  # about that place, or a notice that names no place (本市, 我省)
-            subjects += [n for n in near if n not in subjects]
-        where = "、".join(subjects) or "another place"
-        self.findings.append(Finding("entity", f"{fig.text} is stated for {where}, not for {'、'.join(names)}",
-                                      f"资料所述为{subjects[0]}" if subjects else f"资料未将{fig.text}与{names[0]}对应"))
-
-    def check_subject(self, q_names: list[str]) -> None:
-        """A claim that names a place or organisation must not take the words a passage says of
-        another one: the sentence of the passage it copies must not open with a different name. A
-        sentence that names none speaks of the question's ("坚持党建思想引领" under "吉利集团…四个坚持")."""
-        names = claims.names_in(self.body) or q_names
-        if not names:
-            return
-        grams = claims.content_grams(self.body)
-        for name in names:
-            grams -= claims.content_grams(name)
-        best: tuple[float, int, int] = (0.0, 0, 0)
-        for i in self.cites:
-            full = self.evidence[i - 1].full
-            for unit in [*claims.clauses(full), *re.split("[。！？!?；;\n]+", full)]:
-                score = claims.overlap(grams, unit)
-                if unit and score > best[0]:
-                    best = (score, i, full.find(unit))
-        score, i, start = best
-        if score < 0.6 or start < 0:
-            return
-        full = self.evidence[i - 1].full
-        swapped = self._swapped_name(full)
-        if swapped:
-            name, there = swapped
-            self.findings.append(Finding("entity", f"the passage it copies says {there}, not {name}",
-                                          f"资料所述为{there}"))
-            return
-        window = claims.window_around(full, start)
-        if any(n in window for n in names):
-            return
-        near = [n for part in window.split("\x00") for n in claims.names_in(part[:SUBJECT_CHARS])]
-        # what a province does ("福建…八闽健康码具有…") is said of its cities too; its figures are not (check_place)
-        if near and not all(places.names_part_of(m, names) for m in near):
-            self.findings.append(Finding("entity", f"the passage says this of {'、'.join(near)}, not of "
-                                          f"{'、'.join(names)}", f"资料所述为{near[0]}"))
-
-    def _swapped_name(self, full: str) -> tuple[str, str] | None:
-        """A name of the claim missing from the passage it copies, where the passage has another name
-        followed by the same words ("西藏出台“线上”…" copied from "新疆出台“线上”…")."""
-        for name in claims.names_in(self.body):
-            if name in full:
-                continue
-            at = self.body.find(name)
-            tail = self.body[at + len(name):at + len(name) + 4]
-            if len(tail) < 3:
-                continue
-            for other in claims.names_in(full):
-                if other != name and other + tail in full:
-                    return name, other
-        return None
-
     def recite_to_passage_naming(self, needle: str, label: str) -> int | None:
         """The model cited the wrong passage for ``needle``: add the first one that holds it."""
         other = next((i for i in self.valid() if needle in self.evidence[i - 1].full), None)
@@ -356,37 +260,6 @@ class Claim:
             self.cites = sorted({*self.cites, other})
             self.recited.append(f"re-cited to [{other}], which names {label}")
         return other
-
-    def check_titles(self) -> None:
-        """A document the claim names in 《》 must be named in a cited passage (or the model cited the
-        wrong one): small models invent a plausible 《…指引》 to source a correct sentence."""
-        for title in dict.fromkeys(_TITLE_RE.findall(self.body)):
-            if any(title in self.evidence[i - 1].full for i in self.cites):
-                continue
-            if self.recite_to_passage_naming(title, f"《{title}》") is not None:
-                continue
-            shown = title if len(title) <= 20 else title[:20] + "…"
-            self.findings.append(Finding("entity", f"the cited passages do not name 《{title}》", f"资料未提及《{shown}》"))
-
-    def check_names(self, q_names: list[str]) -> None:
-        texts = [self.evidence[i - 1].full for i in self.cites]
-        names = [*claims.names_in(self.body), *claims.persons_in(self.body)]
-        for name in [*names, *(w for w in claims.places_in(self.body) if w not in names and w not in self.question
-                               and not any(w in n or n in w for n in names))]:
-            if any(name in t for t in texts) or any(places.names_part_of(name, [*claims.names_in(t), *claims.places_in(t)])
-                                                    for t in texts):
-                continue  # "江西" is backed by a passage about 南昌 and 上饶; "广西" by "超市梧州店"
-            other = self.recite_to_passage_naming(name, name)
-            if other is not None:
-                texts.append(self.evidence[other - 1].full)
-                continue
-            self.findings.append(Finding("entity", f"the cited passages do not mention {name}", f"资料未提及{name}"))
-        others = {n for t in texts for n in claims.names_in(t)} - set(q_names)
-        if q_names and others and not any(name in t for name in q_names for t in texts) and not any(
-                places.names_part_of(name, others) for name in q_names):
-            # the passages speak of another place (a notice that says only 本市 is not flagged)
-            self.findings.append(Finding("entity", f"the cited passages are about {'、'.join(sorted(others))}, "
-                                          f"not {'、'.join(q_names)}", f"资料未提及{q_names[0]}"))
 
     def check_polarity(self) -> None:
         passage_clauses = [c for i in self.cites for c in claims.clauses(self.evidence[i - 1].full)]

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rag import claims, places
+from rag import claims, namechecks, places
 from rag.checks import SUPPORT_THRESHOLD, Claim, Evidence
 from rag.figures import figures_in
 from rag.normalize import CJK, compact, to_simplified
@@ -180,10 +180,10 @@ def verify_answer(answer: str, passages: list[Evidence] | list[str], question: s
             claim.check_figure(fig, figures)
         claim.check_years(sentence_years or q_years)
         claim.check_question_dates(figures)
-        claim.check_names(q_names)
-        claim.check_titles()
-        claim.check_places()
-        claim.check_foreign_place(q_places, answer_names_them)
+        namechecks.check_names(claim, q_names)
+        namechecks.check_titles(claim)
+        namechecks.check_places(claim)
+        namechecks.check_foreign_place(claim, q_places, answer_names_them)
         claim.check_restated(figures)
         _drop_idle_citations(claim, body)
         score = max((support(body, evidence[c - 1].full) for c in claim.cites), default=0.0)
@@ -194,7 +194,7 @@ def verify_answer(answer: str, passages: list[Evidence] | list[str], question: s
                 score = support(body, evidence[best_i - 1].full)
                 claim.recited.append(f"cited [{best_i}], the passage that supports it")
         claim.check_polarity()
-        claim.check_subject(q_names)
+        namechecks.check_subject(claim, q_names)
         checks.append(_decide(body, claim, score, bad, notes))
         carried = claim.cites
     kept = re.sub(r"[；;]$", "。", "".join(c.text for c in checks if c.status != "dropped").strip())

@@ -1,0 +1,146 @@
+"""The name checks of one claim: the places, organisations, persons and 《documents》 it names must be
+those of the passages it cites, and a figure or a sentence a passage says of one place must not be
+given for another. Each failure is a :class:`rag.checks.Finding` on the claim."""
+
+from __future__ import annotations
+
+import re
+
+from rag import claims, places
+from rag.checks import Claim, Finding
+from rag.types import Figure
+
+_TITLE_RE = re.compile(r"《([^《》]{2,80})》")
+SUBJECT_CHARS = 8  # a sentence names its subject within its first characters
+
+
+def check_names(claim: Claim, q_names: list[str]) -> None:
+    texts = [claim.evidence[i - 1].full for i in claim.cites]
+    names = [*claims.names_in(claim.body), *claims.persons_in(claim.body)]
+    for name in [*names, *(w for w in claims.places_in(claim.body) if w not in names and w not in claim.question
+                           and not any(w in n or n in w for n in names))]:
+        if any(name in t for t in texts) or any(places.names_part_of(name, [*claims.names_in(t), *claims.places_in(t)])
+                                                for t in texts):
+            continue  # "江西" is backed by a passage about 南昌 and 上饶; "广西" by "超市梧州店"
+        other = claim.recite_to_passage_naming(name, name)
+        if other is not None:
+            texts.append(claim.evidence[other - 1].full)
+            continue
+        claim.findings.append(Finding("entity", f"the cited passages do not mention {name}", f"资料未提及{name}"))
+    others = {n for t in texts for n in claims.names_in(t)} - set(q_names)
+    if q_names and others and not any(name in t for name in q_names for t in texts) and not any(
+            places.names_part_of(name, others) for name in q_names):
+        # the passages speak of another place (a notice that says only 本市 is not flagged)
+        claim.findings.append(Finding("entity", f"the cited passages are about {'、'.join(sorted(others))}, "
+                                      f"not {'、'.join(q_names)}", f"资料未提及{q_names[0]}"))
+
+
+def check_titles(claim: Claim) -> None:
+    """A document the claim names in 《》 must be named in a cited passage (or the model cited the
+    wrong one): small models invent a plausible 《…指引》 to source a correct sentence."""
+    for title in dict.fromkeys(_TITLE_RE.findall(claim.body)):
+        if any(title in claim.evidence[i - 1].full for i in claim.cites):
+            continue
+        if claim.recite_to_passage_naming(title, f"《{title}》") is not None:
+            continue
+        shown = title if len(title) <= 20 else title[:20] + "…"
+        claim.findings.append(Finding("entity", f"the cited passages do not name 《{title}》", f"资料未提及《{shown}》"))
+
+
+def check_places(claim: Claim) -> None:
+    for fig, backing in claim.backed:
+        check_place(claim, fig, [(i, pf) for i, pf in backing.items() if i in claim.cites])
+
+
+def check_place(claim: Claim, fig: Figure, backed: list[tuple[int, Figure]]) -> None:
+    """A figure given for a place must be stated for it: near the place's name in a passage that
+    states it, or in a passage about that place alone — not in a sentence that opens with another."""
+    names = claims.names_in(claim.body) or claims.names_in(claim.question)
+    if not names or not backed:
+        return
+    subjects: list[str] = []
+    for i, pf in backed:
+        full = claim.evidence[i - 1].full
+        window = claims.window_around(full, pf.start)
+        if any(n in window for n in names):
+            return
+        near = [n for part in window.split("\x00") for n in claims.names_in(part[:SUBJECT_CHARS])]
+        named = any(n in full or places.names_part_of(n, claims.names_in(full)) for n in names)
+        if not near and (named or not claims.names_in(full)):
+            return  # about that place, or a notice that names no place (本市, 我省)
+        subjects += [n for n in near if n not in subjects]
+    where = "、".join(subjects) or "another place"
+    claim.findings.append(Finding("entity", f"{fig.text} is stated for {where}, not for {'、'.join(names)}",
+                                  f"资料所述为{subjects[0]}" if subjects else f"资料未将{fig.text}与{names[0]}对应"))
+
+
+def check_foreign_place(claim: Claim, q_places: list[str], answer_names_them: bool) -> None:
+    """A claim that speaks only of places in other provinces than the question's does not answer
+    it ("兰州…" to a question about 广州: the related notice's sentence, not the one asked for) —
+    unless the answer is about the place asked and so is the passage it cites (what 山东 did for
+    武汉, in a notice about 武汉)."""
+    if not q_places or any(q in claim.body for q in q_places) or any(f.reason == "entity" for f in claim.findings):
+        return
+    named = [n for n in claims.names_in(claim.body) if places.provinces_of(n)]
+    foreign = [n for n in named if places.elsewhere(n, q_places)]
+    if not foreign or len(foreign) < len(named):
+        return
+    texts = [claim.evidence[i - 1].full for i in claim.cites]
+    if answer_names_them and any(q in t or places.names_part_of(q, claims.names_in(t))
+                                 for q in q_places for t in texts):
+        return
+    claim.findings.append(Finding("entity", f"the claim speaks of {'、'.join(foreign)}, not of "
+                                  f"{'、'.join(q_places)}", f"资料所述为{foreign[0]}"))
+
+
+def check_subject(claim: Claim, q_names: list[str]) -> None:
+    """A claim that names a place or organisation must not take the words a passage says of
+    another one: the sentence of the passage it copies must not open with a different name. A
+    sentence that names none speaks of the question's ("坚持党建思想引领" under "吉利集团…四个坚持")."""
+    names = claims.names_in(claim.body) or q_names
+    if not names:
+        return
+    grams = claims.content_grams(claim.body)
+    for name in names:
+        grams -= claims.content_grams(name)
+    best: tuple[float, int, int] = (0.0, 0, 0)
+    for i in claim.cites:
+        full = claim.evidence[i - 1].full
+        for unit in [*claims.clauses(full), *re.split("[。！？!?；;\n]+", full)]:
+            score = claims.overlap(grams, unit)
+            if unit and score > best[0]:
+                best = (score, i, full.find(unit))
+    score, i, start = best
+    if score < 0.6 or start < 0:
+        return
+    full = claim.evidence[i - 1].full
+    swapped = _swapped_name(claim, full)
+    if swapped:
+        name, there = swapped
+        claim.findings.append(Finding("entity", f"the passage it copies says {there}, not {name}",
+                                      f"资料所述为{there}"))
+        return
+    window = claims.window_around(full, start)
+    if any(n in window for n in names):
+        return
+    near = [n for part in window.split("\x00") for n in claims.names_in(part[:SUBJECT_CHARS])]
+    # what a province does ("福建…八闽健康码具有…") is said of its cities too; its figures are not (check_place)
+    if near and not all(places.names_part_of(m, names) for m in near):
+        claim.findings.append(Finding("entity", f"the passage says this of {'、'.join(near)}, not of "
+                                      f"{'、'.join(names)}", f"资料所述为{near[0]}"))
+
+
+def _swapped_name(claim: Claim, full: str) -> tuple[str, str] | None:
+    """A name of the claim missing from the passage it copies, where the passage has another name
+    followed by the same words ("西藏出台“线上”…" copied from "新疆出台“线上”…")."""
+    for name in claims.names_in(claim.body):
+        if name in full:
+            continue
+        at = claim.body.find(name)
+        tail = claim.body[at + len(name):at + len(name) + 4]
+        if len(tail) < 3:
+            continue
+        for other in claims.names_in(full):
+            if other != name and other + tail in full:
+                return name, other
+    return None
