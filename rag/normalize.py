@@ -14,7 +14,7 @@ from collections import Counter
 
 from rag.headings import heading_level
 
-NORMALIZER_VERSION = "2"
+NORMALIZER_VERSION = "3"
 
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_RE = re.compile(f"[{CJK}]")
@@ -91,6 +91,27 @@ def is_chrome_line(line: str) -> bool:
     if len(simple) <= 400 and _CHROME_START_RE.match(simple):
         return True
     return len(simple) <= 60 and bool(_CHROME_ANYWHERE_RE.search(simple))
+
+
+# Scraped pages keep their footer on the last text line: "…2020年2月20日责任编辑：陈静 扫一扫在手机打开当前页
+# 相关稿件 …". The byline is never content; the phone-view line starts the footer (related articles).
+_BYLINE_RE = re.compile(r"\s*[（(]?责任编辑[:：]\s*[^\s，。；）)]{0,8}[）)]?")
+_FOOTER_RE = re.compile(r"\s*扫一扫在手机(?:上)?打开当前页")
+
+
+def strip_chrome_tail(line: str) -> str:
+    """Drop an editor's byline and what follows the phone-view footer from inside a text line."""
+    simple = to_simplified(line)
+    if len(simple) != len(line):  # positions are read on the simplified line only when they align
+        simple = line
+    footer = _FOOTER_RE.search(simple)
+    end = footer.start() if footer else len(line)
+    kept, at = [], 0
+    for m in _BYLINE_RE.finditer(simple, 0, end):
+        kept.append(line[at:m.start()])
+        at = m.end()
+    kept.append(line[at:end])
+    return "".join(kept).rstrip()
 
 
 _SENTENCE_END = "。！？；!?;：:”’」』)）】"
@@ -171,7 +192,8 @@ def clean_text(text: str) -> str:
     paragraphs: list[str] = []
     for raw in text.split("\n"):
         line = re.sub(r"[ \t\u00a0]+", " ", raw).strip(" \t\u3000\u00a0")
-        paragraphs.extend(p for p in split_run_on_lines(line) if p and not is_chrome_line(p))
+        pieces = (strip_chrome_tail(p) for p in split_run_on_lines(line) if not is_chrome_line(p))
+        paragraphs.extend(p for p in pieces if p)
     paragraphs = drop_repeated_lines(paragraphs)
     paragraphs = join_page_breaks(paragraphs)
     return "\n".join(paragraphs)

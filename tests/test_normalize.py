@@ -65,3 +65,21 @@ def test_long_line_mentioning_chrome_words_is_content() -> None:
             "一、加强统筹 各地要统筹做好返程工作，版权所有单位应当配合。扫描二维码即可查询。" * 4)
     text = clean_text(line)
     assert "一、加强统筹" in text and "版权所有单位应当配合" in text
+
+
+@pytest.mark.parametrize("raw,expected", [
+    # a signed notice whose byline follows the date on the same line
+    ("请各单位做好应对工作。 开封市市场监督管理局 2020年2月20日责任编辑：陈静",
+     "请各单位做好应对工作。 开封市市场监督管理局 2020年2月20日"),
+    # the byline, then the phone-view footer and its related articles
+    ("累计调拨19.8万件救灾物资，用于支持疫情防控工作。 责任编辑：李润发 扫一扫在手机打开当前页 相关稿件 应急管理部部署加强复工复产安全防范",
+     "累计调拨19.8万件救灾物资，用于支持疫情防控工作。"),
+    ("帮助小微企业顺利渡“难关”。（河南日报记者 逯彦萃 曹萍）责任编辑：银新玉",
+     "帮助小微企业顺利渡“难关”。（河南日报记者 逯彦萃 曹萍）"),
+    ("來源：華龍網 責任編輯：", "來源：華龍網"),
+    ("指挥部 2020年1月27日 扫一扫在手机打开当前页", "指挥部 2020年1月27日"),
+    # the words alone, not as a byline, are content
+    ("由责任编辑审核后发布。", "由责任编辑审核后发布。"),
+])
+def test_byline_and_footer_dropped_inside_a_line(raw: str, expected: str) -> None:
+    assert clean_text(raw) == expected
