@@ -31,6 +31,7 @@ from rag.formats import (
     sniff_kind,
     split_front_matter,
 )
+from rag.headings import heading_level
 from rag.normalize import clean_text, has_cjk, search_form, squeeze_cjk_spaces
 from rag.ocr import PageFn, page_marker, read_image
 from rag.records import RecordFields, read_records
@@ -96,7 +97,7 @@ def find_title(meta: dict[str, Any], html_title: str | None, text: str, fallback
             return squeeze_cjk_spaces(str(candidate).strip())
     for line in text.split("\n")[:15]:
         line = line.strip()
-        if 6 <= len(line) <= 80 and not line.endswith(("。", "：", ":", "；")):
+        if 6 <= len(line) <= 80 and not line.endswith(("。", "：", ":", "；")) and heading_level(line) is None:
             simple = search_form(line)
             if any(w in simple for w in _TITLE_WORDS):
                 return squeeze_cjk_spaces(line)
@@ -104,7 +105,8 @@ def find_title(meta: dict[str, Any], html_title: str | None, text: str, fallback
 
 
 _ISSUED_RE = re.compile(r"^([^，,。！？!?：:\n]{0,80}?关于[^，,。！？!?：:\n]{2,100}?的(?:紧急通知|补充通知|通知|公告|通告|意见|"
-                        r"函|批复|决定|办法|规定|方案|指南|通报|倡议书|公开信|一封信))(?=[\s（(]|$)")
+                        r"函|批复|决定|办法|规定|方案|指南|通报|倡议书|公开信|一封信))"
+                        r"(?=[\s（(]|$|[\u4e00-\u9fff]{1,10}[〔\[［]\d{4}[〕\]］]\d+号)")
 _HEADLINE_RE = re.compile(r"^(?:【[^】\n]{1,10}】)?([^\s。；;]{6,60}?)[ \t\u3000]+(?=\S)")
 
 
