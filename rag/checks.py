@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from rag import claims
-from rag.figures import figures_in
+from rag.figures import PHONE, figures_in
 from rag.normalize import compact
 from rag.types import Figure
 
@@ -23,13 +23,14 @@ SLOT_MARGIN = 2  # bigrams of the question's slot another figure must have more 
 BARE_MARGIN = 0.15  # a bare figure has only the question to bind by: a smaller lead decides
 _HOW_MANY_RE = re.compile("多少|几")
 _DAY_RE = re.compile(r"(?<!\d)(\d{1,2})月(\d{1,2})日")
+_IDENTIFIER_RE = re.compile(rf"\d{{5,}}|{PHONE}")
 _COMPARED_YEAR_RE = re.compile(r"(?:较|比|与|同比|自|从)$")
 
 
 def is_identifier(fig: Figure) -> bool:
-    """A hotline or account number (12366, 0409020029300539524): it names, it does not measure, so
+    """A hotline, telephone or account number (12366, 0771—2818453, 0409020029300539524): it names, it does not measure, so
     being in the passage is enough."""
-    return fig.kind == "number" and not fig.unit and fig.text.isdigit() and len(fig.text) >= 5
+    return fig.kind == "number" and not fig.unit and bool(_IDENTIFIER_RE.fullmatch(fig.text))
 
 
 @dataclass(frozen=True)
@@ -172,12 +173,17 @@ class Claim:
             if not own and best[0] < QUESTION_FLOOR and any(
                     ev.binding(pf, grams) > best[0] + ALT_MARGIN for pf in ev.figures if pf.kind != "year"):
                 continue  # a bare figure, while the question's words point to another figure of the passage
-            if not own and self.fills_other_slot(ev, fig, same, others):
+            if not own and self.fills_other_slot(ev, fig, grams, same, others):
                 continue  # a bare figure, while another one stands where the question's 多少 does
             backing[i] = best
+        if rival and rival[0] >= (STRONG if own else QUESTION_FLOOR):
+            # a passage that holds the figure alone backs nothing while a cited passage gives this
+            # metric another value ("不超过6个月" of 缓缴, asked the 免征期限: 不超过5个月)
+            margin = ALT_MARGIN if own else BARE_MARGIN
+            backing = {i: b for i, b in backing.items() if rival[0] <= b[0] + margin}
         cited = [i for i in self.cites if i in backing]
         best_i = max(backing, key=lambda i: backing[i][0], default=0)
-        if not cited and backing and not (rival and rival[0] >= STRONG and rival[0] > backing[best_i][0] + ALT_MARGIN):
+        if not cited and backing:
             # re-cite, unless the cited passage gives this very metric another value
             self.cites = sorted({*self.cites, best_i})
             self.recited.append(f"re-cited to [{best_i}], which states {fig.text}")
@@ -195,7 +201,7 @@ class Claim:
         if fig.kind != "year":
             self.backed.append((fig, {i: pf for i, (_, pf) in backing.items()}))
 
-    def fills_other_slot(self, ev: Evidence, fig: Figure, same: list[tuple[float, Figure]],
+    def fills_other_slot(self, ev: Evidence, fig: Figure, grams: set[str], same: list[tuple[float, Figure]],
                          others: list[tuple[float, Figure]]) -> bool:
         """For a bare figure: another figure of the passage has the words the question puts around
         its 多少 ("再给予25%的贴息支持" for "再给予多少贴息支持", not "利率的50%给予贴息"), or the counter
@@ -209,7 +215,8 @@ class Claim:
                 return True
         counter = claims.asked_counter(self.question)
         if counter and fig.unit and not (fig.unit.startswith(counter) or counter.startswith(fig.unit)):
-            return any(pf.unit.startswith(counter) and b >= top for b, pf in others)
+            # "五条" to "共设立多少个发热门诊": another figure counts in 个, whatever its unit family
+            return any(pf.unit.startswith(counter) and ev.binding(pf, grams) >= top for pf in ev.figures)
         return False
 
     def check_years(self, q_years: set[float]) -> None:

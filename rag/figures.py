@@ -33,6 +33,8 @@ _DATE_RE = re.compile(
     rf"(?:(?P<d>{_DAY})(?:日|号)?(?:{_RANGE}(?:(?P<m2>\d{{1,2}})月)?(?P<d2>{_DAY})(?:日|号)?)?)?")
 _YEAR_RE = re.compile(rf"(?<![\d.])(?P<y>(?:19|20)\d{{2}}|[〇零一二三四五六七八九]{{4}})(?:{_RANGE}(?P<y2>(?:19|20)\d{{2}}))?年")
 _PERCENT_WORD_RE = re.compile(rf"百分之(?P<n>{_ARABIC}|{_CN}+)")
+PHONE = r"0\d{2,3}[-—–]\d{7,8}"  # 0771—2818453 is one telephone number, not a range
+_PHONE_RE = re.compile(rf"(?<![\d.]){PHONE}(?!\d)")
 _UNIT_ALT = "|".join(map(re.escape, _UNITS))
 _MAG_ALT = "|".join(sorted(_MAGNITUDES, key=len, reverse=True))
 _NUMBER_RE = re.compile(
@@ -83,7 +85,12 @@ def _parse(text: str) -> tuple[Figure, ...]:
         found.append(fig)
         taken.append((fig.start, fig.end))
 
+    for m in _PHONE_RE.finditer(text):
+        number = float(re.sub(r"\D", "", m.group(0)))
+        add(Figure("number", number, number, "", m.group(0), m.start(), m.end()))
     for m in _DATE_RE.finditer(text):
+        if not free(m.start(), m.end()):
+            continue
         month = _value(m.group("m"))
         if month is None or not 1 <= month <= 12:
             continue

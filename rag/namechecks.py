@@ -11,6 +11,7 @@ from rag.checks import Claim, Finding
 from rag.types import Figure
 
 _TITLE_RE = re.compile(r"《([^《》]{2,80})》")
+_ASKS_PLACE_RE = re.compile(r"哪(?:个|些|一)?(?:省|市|区|县|地|里|儿)|什么地方|何地|何处")
 SUBJECT_CHARS = 8  # a sentence names its subject within its first characters
 
 
@@ -77,8 +78,8 @@ def check_place(claim: Claim, fig: Figure, backed: list[tuple[int, Figure]]) -> 
 def check_foreign_place(claim: Claim, q_places: list[str], answer_names_them: bool) -> None:
     """A claim that speaks only of places in other provinces than the question's does not answer
     it ("兰州…" to a question about 广州: the related notice's sentence, not the one asked for) —
-    unless the answer is about the place asked and so is the passage it cites (what 山东 did for
-    武汉, in a notice about 武汉)."""
+    unless the answer is about the place asked, or the question asks for a place ("江西省对口支援哪个市？":
+    随州), and the passage it cites names the place asked (what 山东 did for 武汉, in a notice about 武汉)."""
     if not q_places or any(q in claim.body for q in q_places) or any(f.reason == "entity" for f in claim.findings):
         return
     named = [n for n in claims.names_in(claim.body) if places.provinces_of(n)]
@@ -86,7 +87,7 @@ def check_foreign_place(claim: Claim, q_places: list[str], answer_names_them: bo
     if not foreign or len(foreign) < len(named):
         return
     texts = [claim.evidence[i - 1].full for i in claim.cites]
-    if answer_names_them and any(q in t or places.names_part_of(q, claims.names_in(t))
+    if (answer_names_them or _ASKS_PLACE_RE.search(claim.question)) and any(q in t or places.names_part_of(q, claims.names_in(t))
                                  for q in q_places for t in texts):
         return
     claim.findings.append(Finding("entity", f"the claim speaks of {'、'.join(foreign)}, not of "

@@ -3,6 +3,7 @@ items and records. A module can take or return them without importing the module
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -129,6 +130,9 @@ class Figure:
             return _same(self.low, other.low) and _same(self.high, other.high)  # 2024 is not "2020-2025"
         if self.kind != other.kind:
             return False
+        if self.kind == "number" and max(self.low, other.low) >= 1e9 and _IDENT.fullmatch(self.text) and _IDENT.fullmatch(other.text):
+            # account and telephone numbers beyond float precision: digit for digit
+            return _digits(self.text) == _digits(other.text)
         return _same(self.low, other.low) and _same(self.high, other.high) and units_compatible(self.unit, other.unit)
 
     def same_metric_kind(self, other: Figure) -> bool:
@@ -141,7 +145,15 @@ class Figure:
 
 
 def _same(a: float, b: float) -> bool:
-    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+    # float error only: 2.8亿 is 2.8 * 1e8, while 7712818453 and 7712818455 are two numbers
+    return abs(a - b) <= max(1e-9, 1e-12 * max(abs(a), abs(b)))
+
+
+_IDENT = re.compile(r"[\d—–-]+")
+
+
+def _digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())
 
 
 def units_compatible(a: str, b: str) -> bool:

@@ -169,11 +169,15 @@ def verify_answer(answer: str, passages: list[Evidence] | list[str], question: s
             continue
         said.add(same)
         notes = [f"removed citation [{b}]: no such passage" for b in bad]
+        assigned = []
         if not cites:
             # A sentence often shares the citation written at the end of the next one.
             following = next((parse_citations(s) for s in sentences[idx + 1:] if parse_citations(s)), [])
-            cites = [n for n in (carried or following) if n in valid]
-        claim = Claim(claim_body, cites, evidence, q)
+            guess = [n for n in (carried or following) if n in valid]
+            cites = _uncited(body, guess, evidence)
+            if cites != guess:
+                assigned.append(f"cited [{cites[0]}], the passage that supports it")
+        claim = Claim(claim_body, cites, evidence, q, recited=assigned)
         figures = figures_in(claim.body, already_compact=True)
         sentence_years = {f.low for f in figures if f.kind == "year"}
         for fig in figures:
@@ -223,6 +227,16 @@ def restates(body: str, q: str) -> bool:
         if chars[i:i + 2] in pairs:
             covered[i] = covered[i + 1] = True
     return covered.count(False) <= 1
+
+
+def _uncited(body: str, guess: list[int], evidence: list[Evidence]) -> list[int]:
+    """Citations for a sentence the model left uncited: the neighbour's, if that passage supports it;
+    else the passage that supports it best (a list item copied from another notice than the item
+    before it: "…；兰州市再次投放1500吨储备蔬菜；" is checked against the 兰州 notice)."""
+    if any(support(body, evidence[n - 1].full) >= SUPPORT_THRESHOLD for n in guess) or not evidence:
+        return guess
+    best = max(range(1, len(evidence) + 1), key=lambda i: support(body, evidence[i - 1].full))
+    return [best] if support(body, evidence[best - 1].full) >= SUPPORT_THRESHOLD else guess
 
 
 def _drop_idle_citations(claim: Claim, body: str) -> None:

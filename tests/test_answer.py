@@ -262,3 +262,16 @@ def test_the_model_reads_traditional_text_simplified_and_the_user_sees_the_origi
     assert r.verification is not None and r.verification.outcome == "verified"
     [cit] = r.citations()
     assert cit["source"] == "003_480abb7d6411b3a0.txt" and "在傳化集團召開" in cit["text"]
+
+
+def test_the_questions_figures_must_be_in_a_passage_behind_the_answer() -> None:
+    from rag.answer import unstated_figures
+    from rag.normalize import compact
+
+    quarantine = "为有效切断疫情潜在传染链条，重庆已为密切接触者设置了95个集中隔离医学观察点。"
+    rule = "参考其他冠状病毒所致疾病潜伏期，将密切接触者医学观察期定为14天。"
+    assert unstated_figures("为什么要对密切接触者医学观察14天？", [compact(quarantine)]) == ["14天"]
+    assert unstated_figures("为什么要对密切接触者医学观察14天？", [compact(quarantine), compact(rule)]) == []
+    # years are the year checks' business; a range is mentioned by its two ends
+    assert unstated_figures("2019年龙岗区25-99人的企业建会率是多少？", [compact("25人-99人企业建会率达到74.4%")]) == []
+    assert unstated_figures("2020年1月25日晚上，湖南省下发的通知要求在机场做什么？", [compact("开展并强化体温检测。")]) == []

@@ -82,3 +82,16 @@ def test_cn_to_int() -> None:
 ])
 def test_matching(answer: str, passage: str, same: bool) -> None:
     assert has_figure(one(answer), passage) is same
+
+
+def test_a_telephone_number_is_one_figure_not_a_range() -> None:
+    (phone, hours) = figures_in("热线电话：0771—2818453（24小时）")
+    assert (phone.kind, phone.low, phone.high, phone.text) == ("number", 7712818453.0, 7712818453.0, "0771—2818453")
+    assert (hours.low, hours.unit) == (24.0, "小时")
+    assert not phone.matches(figures_in("0771-5860326")[0])
+    assert [(f.low, f.high) for f in figures_in("25-99人企业")] == [(25.0, 99.0)]
+    # numbers beyond float precision are compared digit for digit; amounts keep their value
+    account = figures_in("账号：0409020029300539524")[0]
+    assert account.matches(figures_in("0409020029300539524")[0])
+    assert not account.matches(figures_in("0409020029300539525")[0])
+    assert figures_in("12亿元")[0].matches(figures_in("1200000000元")[0])

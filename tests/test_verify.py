@@ -324,6 +324,11 @@ def test_a_claim_naming_the_questions_place_beside_another_stands() -> None:
     passage = "江西省对口支援湖北省随州市，派出医疗队员300名。"
     v = verify_answer("江西省对口支援随州市，派出医疗队员300名[1]。", [passage], "江西省派出多少医疗队员支援随州？")
     assert [(s.status, s.notes) for s in v.sentences] == [("verified", [])]
+    # the question asks for a place: the answer is another province's city, from a passage naming both
+    v = verify_answer("随州市[1]。", [passage], "江西省对口支援哪个市？")
+    assert [(s.status, s.notes) for s in v.sentences] == [("verified", [])]
+    v = verify_answer("随州市[1]。", ["湖南省对口支援湖北省随州市。"], "江西省对口支援哪个市？")
+    assert [(s.status, s.reasons) for s in v.sentences] == [("flagged", ["entity"])]
 
 
 WUHAN = ("近日，为增加武汉市蔬菜市场供应，国家发展改革委加强与山东等蔬菜主产地的联系，及时组织供需衔接。"
@@ -384,3 +389,22 @@ def test_what_a_province_does_is_said_of_its_cities_but_not_its_figures() -> Non
     assert [(s.status, s.reasons) for s in other.sentences] == [("flagged", ["entity"])]
     figure = verify_answer("莆田市已发放健康码1200万个[1]。", [FUJIAN], "莆田市发放了多少健康码？")
     assert [s.status for s in figure.sentences] == ["flagged"]
+
+
+def test_an_uncited_list_item_is_checked_against_the_passage_it_copies() -> None:
+    guangzhou = "广州创投小镇向海珠区人民政府捐赠爱心口罩10万个。"
+    lanzhou = "兰州市再次向市内蔬菜批发市场投放1500吨政府冬春储备蔬菜，全力保障疫情期间蔬菜市场供应。"
+    v = verify_answer("广州市保障市场供应的措施包括：广州创投小镇向海珠区人民政府捐赠爱心口罩10万个[1]；"
+                      "兰州市再次向市内蔬菜批发市场投放1500吨政府冬春储备蔬菜。", [guangzhou, lanzhou],
+                      "广州市为全力保障市场供应采取的措施是什么？")
+    first, second = v.sentences
+    assert (first.status, first.citations) == ("verified", [1])
+    assert (second.status, second.citations, second.reasons) == ("flagged", [2], ["entity"])
+
+
+def test_a_telephone_number_only_has_to_be_in_the_passage() -> None:
+    passage = "开户名：广西慈善总会；账号：613257485006；热线电话：0771—2818453（24小时）；监督电话：0771—5860326。"
+    v = verify_answer("广西慈善总会的热线电话为0771—2818453[1]。", [passage], "广西慈善总会的热线电话是多少？")
+    assert [(s.status, s.notes) for s in v.sentences] == [("verified", [])]
+    v = verify_answer("广西慈善总会的热线电话为0771—2818455[1]。", [passage], "广西慈善总会的热线电话是多少？")
+    assert [(s.status, s.reasons) for s in v.sentences] == [("flagged", ["figure"])]
