@@ -1,4 +1,4 @@
-"""BM25 over jieba tokens of the simplified search form, as a sparse term-frequency matrix.
+"""BM25 over jieba tokens and character pairs of the simplified search form, as a sparse term-frequency matrix.
 
 The matrix (rows = chunks, columns = vocabulary) is saved with the store as ``.npz`` (no pickle) and
 updated incrementally: new chunks append rows, removed chunks drop rows. Document frequencies and
@@ -29,6 +29,18 @@ def tokenize(search_text: str) -> list[str]:
         if tok and tok not in _STOPWORDS and _TOKEN_OK.search(tok):
             tokens.append(tok)
     return tokens
+
+
+PAIR = "|"  # marks a character pair: jieba's tokens never hold it
+_PAIR_BREAK_RE = re.compile(r"[^\w\u4e00-\u9fff]+|什么|哪些|哪个|哪家|哪里|哪|如何|怎么|怎样|多少|几|是否|有何|为何|吗|呢|请问")
+
+
+def char_pairs(search_text: str) -> list[str]:
+    """The character pairs of each run of letters, digits and Chinese characters (question words
+    and punctuation break the runs). Indexed beside jieba's tokens, they match where jieba cuts the
+    question and the passage apart differently ("网上申报率" / "网上 申报"), searched as a list of their own."""
+    runs = _PAIR_BREAK_RE.split(search_text.lower())
+    return [PAIR + run[i:i + 2] for run in runs for i in range(len(run) - 1)]
 
 
 class BM25Index:

@@ -9,7 +9,7 @@ from rag.headings import CN_NUM as _CN_NUM
 from rag.headings import MAX_HEADING_CHARS, heading_level
 from rag.normalize import search_form, squeeze_cjk_spaces
 
-CHUNKER_VERSION = "1"
+CHUNKER_VERSION = "2"  # chunks and their keyword tokens (2: character pairs beside jieba's words)
 
 _LEAD_RE = re.compile(f"^([{_CN_NUM}]是|首先|其次|再次|最后)")
 _SENTENCE_RE = re.compile(r"[^。！？；!?;\n]*(?:[。！？；!?;]+[”’」』）)]*|\n|$)")

@@ -9,7 +9,7 @@ from typing import Literal
 
 import numpy as np
 
-from rag.bm25 import tokenize
+from rag.bm25 import char_pairs, tokenize
 from rag.encoders import CrossEncoderReranker, Encoder
 from rag.normalize import search_form
 from rag.settings import RetrievalSettings
@@ -111,6 +111,7 @@ class Retriever:
 
         dense_hits: list[tuple[int, float]] = []
         bm25_hits: list[tuple[int, float]] = []
+        pair_hits: list[tuple[int, float]] = []
         if mode in ("hybrid", "dense"):
             t0 = time.perf_counter()
             qvec = self.encoder.encode_queries([query_search])[0]
@@ -123,6 +124,8 @@ class Retriever:
             bm25 = self.store.bm25(s.bm25_k1, s.bm25_b)
             mask = np.isin(bm25.row_ids, allowed) if allowed is not None else None
             bm25_hits = bm25.search(tokens, n, mask)
+            if mode == "hybrid" and s.pairs_weight > 0:
+                pair_hits = bm25.search(char_pairs(query_search), n, mask)
             timings["bm25"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
@@ -133,7 +136,8 @@ class Retriever:
         elif mode == "bm25":
             fused = bm25_hits
         else:
-            lists = [([c for c, _ in dense_hits], s.dense_weight), ([c for c, _ in bm25_hits], s.bm25_weight)]
+            lists = [([c for c, _ in dense_hits], s.dense_weight), ([c for c, _ in bm25_hits], s.bm25_weight),
+                     ([c for c, _ in pair_hits], s.pairs_weight)]
             fused = rrf_fuse(lists, s.rrf_k)
         timings["fuse"] = time.perf_counter() - t0
 

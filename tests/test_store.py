@@ -274,8 +274,11 @@ def test_lock_across_processes(fake_app: App, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("weight", [0.0, 1.0])
 def test_hybrid_search_fuses_dense_keyword_and_coverage_ranks(seeded_app: App, weight: float) -> None:
-    """Hybrid order = weighted RRF of the dense list, the keyword list and (when its weight is set) the
-    fused candidates ranked by the share of the question's IDF-weighted terms their search text holds."""
+    """Hybrid order = weighted RRF of the dense list, the keyword list, the keyword list of the question's
+    character pairs and (when its weight is set) the fused candidates ranked by the share of the
+    question's IDF-weighted terms their search text holds."""
+    from rag.bm25 import char_pairs
+    from rag.normalize import search_form
     from rag.retrieve import rrf_fuse
     from rag.terms import searched_form, weigh
 
@@ -284,7 +287,10 @@ def test_hybrid_search_fuses_dense_keyword_and_coverage_ranks(seeded_app: App, w
     question = "2019年龙岗区劳资纠纷调处工作完成了多少宗？"
     dense = [h.chunk.id for h in seeded_app.retriever.search(question, k=s.candidates, mode="dense").hits]
     keyword = seeded_app.retriever.search(question, k=s.candidates, mode="bm25")
-    lists = [(dense, s.dense_weight), ([h.chunk.id for h in keyword.hits], s.bm25_weight)]
+    pairs = [cid for cid, _ in seeded_app.store.bm25(s.bm25_k1, s.bm25_b).search(char_pairs(search_form(question)),
+                                                                                  s.candidates)]
+    assert pairs and pairs != [h.chunk.id for h in keyword.hits]
+    lists = [(dense, s.dense_weight), ([h.chunk.id for h in keyword.hits], s.bm25_weight), (pairs, s.pairs_weight)]
     fused = [cid for cid, _ in rrf_fuse(lists, s.rrf_k)]
     if weight:
         terms = weigh(seeded_app.store.bm25(s.bm25_k1, s.bm25_b), keyword.query_tokens)
@@ -294,3 +300,11 @@ def test_hybrid_search_fuses_dense_keyword_and_coverage_ranks(seeded_app: App, w
     hybrid = seeded_app.retriever.search(question, k=8)
     assert [h.chunk.id for h in hybrid.hits] == fused[:8]
     assert ("coverage" in hybrid.timings) == bool(weight)
+
+
+def test_character_pairs_of_each_run_question_words_and_punctuation_apart() -> None:
+    from rag.bm25 import PAIR, char_pairs, tokenize
+
+    assert char_pairs("重庆网上申报率有多少？") == [PAIR + p for p in ("重庆", "庆网", "网上", "上申", "申报", "报率", "率有")]
+    assert char_pairs("12366热线，APP") == [PAIR + p for p in ("12", "23", "36", "66", "6热", "热线", "ap", "pp")]
+    assert not any(t.startswith(PAIR) for t in tokenize("重庆网上申报率有多少？|网上"))
