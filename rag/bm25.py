@@ -48,10 +48,20 @@ class BM25Index:
                  k1: float = 1.2, b: float = 0.75) -> None:
         self.vocab = vocab
         self.term_index = {t: i for i, t in enumerate(vocab)}
-        self.matrix = matrix.tocsr()
+        self._csr: sparse.csr_matrix | None = matrix.tocsr()
         self.row_ids = row_ids.astype(np.int64)
         self.k1, self.b = k1, b
         self._csc: sparse.csc_matrix | None = None
+
+    @property
+    def matrix(self) -> sparse.csr_matrix:
+        """The rows (chunks); after the first search only the columns are kept in memory (search reads
+        them; character pairs make the matrix the store's largest), and the rows are derived again
+        for a commit or a save."""
+        if self._csr is None:
+            assert self._csc is not None
+            self._csr = self._csc.tocsr()
+        return self._csr
 
     @classmethod
     def empty(cls) -> BM25Index:
@@ -106,11 +116,13 @@ class BM25Index:
     # -- search --------------------------------------------------------------------------------
     def _prepare(self) -> sparse.csc_matrix:
         if self._csc is None:
-            self._csc = self.matrix.tocsc()
+            rows = self.matrix
+            self._csc = rows.tocsc()
             self._df = np.diff(self._csc.indptr).astype(np.float32)
-            self._dl = np.asarray(self.matrix.sum(axis=1)).reshape(-1).astype(np.float32)
+            self._dl = np.asarray(rows.sum(axis=1)).reshape(-1).astype(np.float32)
             self._avgdl = float(self._dl.mean()) if len(self._dl) else 1.0
             self._norm = (self.k1 * (1 - self.b + self.b * self._dl / self._avgdl)).astype(np.float32)
+            self._csr = None
         return self._csc
 
     def df(self, token: str) -> float:
