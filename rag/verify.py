@@ -68,6 +68,7 @@ class Verification:
         return any(s.status in ("verified", "corrected") for s in self.sentences)
 
 
+_TITLE_ONLY_RE = re.compile(r"(?:《[^《》]+》\s*(?:[（(][^（）()]{0,30}[）)])?\s*[、，,和及与]?\s*)+[。.；;]?")
 _EMPTY_ITEMS_RE = re.compile(r"[：:、，,；;]\s*、|、\s*(?:[。.；;，,]|$)")
 
 
@@ -150,6 +151,9 @@ def verify_answer(answer: str, passages: list[Evidence] | list[str], question: s
             continue
         if is_refusal_sentence(body):
             checks.append(SentenceCheck(body, [], "note", 1.0, ["says the documents do not answer this"]))
+            continue
+        if _TITLE_ONLY_RE.fullmatch(_ENUMERATOR_RE.sub("", body.strip())):  # "《重庆：建立95个集中隔离医学观察点》[3]。"
+            checks.append(SentenceCheck(body, [], "note", 1.0, ["only names a document"]))
             continue
         if re.search(r"[：:]$", body.strip()) and all(f.kind == "year" for f in figures_in(body)):
             checks.append(SentenceCheck(body, [], "note", 1.0, ["introduces what follows"]))  # "…以下措施："

@@ -408,3 +408,14 @@ def test_a_telephone_number_only_has_to_be_in_the_passage() -> None:
     assert [(s.status, s.notes) for s in v.sentences] == [("verified", [])]
     v = verify_answer("广西慈善总会的热线电话为0771—2818455[1]。", [passage], "广西慈善总会的热线电话是多少？")
     assert [(s.status, s.reasons) for s in v.sentences] == [("flagged", ["figure"])]
+
+
+def test_a_sentence_that_only_names_documents_is_no_claim() -> None:
+    passages = ["《关于加强新型冠状病毒感染的肺炎疫情社区防控工作的通知》（肺炎机制发〔2020〕5号）要求密切接触者居家医学观察。",
+                "重庆：建立95个集中隔离医学观察点。"]
+    v = verify_answer("《关于加强新型冠状病毒感染的肺炎疫情社区防控工作的通知》（肺炎机制发〔2020〕5号）[1]。"
+                      "《重庆：建立95个集中隔离医学观察点》[2]。", passages, "为什么要对密切接触者医学观察14天？")
+    assert [(s.status, s.notes) for s in v.sentences] == [("note", ["only names a document"])] * 2
+    assert not v.supported
+    v = verify_answer("依据《关于加强新型冠状病毒感染的肺炎疫情社区防控工作的通知》，密切接触者居家医学观察[1]。", passages)
+    assert [s.status for s in v.sentences] == ["verified"]
