@@ -4,6 +4,7 @@ store size and serving memory.
 usage:
   python -m bench.scale embed [--articles 2000]     # real m3e-small: ours vs naive encode vs raw forward
   python -m bench.scale latency [--articles 0]      # whole corpus, real ingest path; see below
+  python -m bench.scale keyword --store N [--copies 35]  # the keyword lists alone at N's rows x copies
 
 `embed` chunks the first N articles through the real loader/chunker, then times on the same chunks:
 our encoder (length-sorted batches, bf16 where the CPU has it), sentence-transformers `encode`
@@ -193,15 +194,49 @@ def bench_latency(n_articles: int, queries: int, reuse: str = "") -> None:
     print(json.dumps(results, indent=1))
 
 
+def bench_keyword(store: str, copies: int, queries: int) -> None:
+    """The two BM25 searches of a hybrid query (jieba's words, character pairs) on a keyword index
+    of a real store's chunk tokens repeated ``copies`` times: their cost at ~100k chunks without
+    ingesting 45,000 articles, and the index's size in memory."""
+    import sqlite3
+
+    from rag.bm25 import PAIR, BM25Index, char_pairs, tokenize
+    from rag.normalize import search_form
+
+    with sqlite3.connect(f"file:{Path(store) / 'chunks.sqlite'}?mode=ro", uri=True) as conn:
+        rows = [t.split(" ") for (t,) in conn.execute("SELECT tokens FROM chunks")]
+    add = [(i, toks) for i, toks in enumerate(rows * copies)]
+    words = BM25Index.empty().with_changes(set(), [(i, [t for t in toks if not t.startswith(PAIR)]) for i, toks in add])
+    both = BM25Index.empty().with_changes(set(), add)
+    items = [json.loads(line) for line in (ROOT.parent / "shared/eval/ncp_dev.jsonl").read_text().splitlines() if line]
+    questions = [search_form(i["question"]) for i in items][:queries]
+    for name, index, lists in (("words only (before)", words, (tokenize,)), ("words + pairs (now)", both, (tokenize, char_pairs))):
+        index.search(tokenize(questions[0]), 50)  # builds the columns
+        times = []
+        for q in questions:
+            t0 = time.perf_counter()
+            for make in lists:
+                index.search(make(q), 50)
+            times.append((time.perf_counter() - t0) * 1000)
+        m = index.matrix  # as large as the columns a reader keeps
+        mib = (m.data.nbytes + m.indices.nbytes + m.indptr.nbytes) / 2**20
+        print(f"{name:22s} {len(index):,} chunks  keyword search p50 {statistics.median(times):.1f} ms  "
+              f"p95 {sorted(times)[int(0.95 * len(times))]:.1f} ms  index {mib:.0f} MiB in memory")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("what", choices=["embed", "latency"])
+    ap.add_argument("what", choices=["embed", "latency", "keyword"])
+    ap.add_argument("--store", default="")
+    ap.add_argument("--copies", type=int, default=35)
     ap.add_argument("--articles", type=int, default=None)
     ap.add_argument("--queries", type=int, default=300)
     ap.add_argument("--reuse", default="", help="time queries on a store an earlier `latency` run built")
     args = ap.parse_args()
     if args.what == "embed":
         bench_embed(args.articles or 2000)
+    elif args.what == "keyword":
+        bench_keyword(args.store, args.copies, args.queries)
     else:
         bench_latency(args.articles or 0, args.queries, args.reuse)
 
