@@ -99,11 +99,32 @@ class _Merged:
     carried: tuple[str, ...] = ()  # set when the fragment was only prefixed with the previous year/subject
 
 
+_ORG = "(?:总工会|红十字会|慈善总会|联合会|委员会|基金会|研究会|促进会|总会|工会|协会|商会|学会|局|厅|办公室|部|院|中心|集团|公司|银行)"
+_ORG_RE = re.compile(f"[\u4e00-\u9fff]{{0,8}}?{_ORG}")
+_LEVEL_RE = re.compile("^[省市区县]")
+
+
+def _swap_org(fragment: str, prev_body: str, subject: str) -> str | None:
+    """"那红十字会呢？" after "广西慈善总会接收捐款账户信息是什么？": the organisation after the subject
+    is replaced, the place kept ("广西红十字会…"); one named by its level ("市总工会") replaces both."""
+    if not _ORG_RE.fullmatch(fragment) or _subject(fragment) or not subject or subject not in prev_body:
+        return None
+    at = prev_body.find(subject) + len(subject)
+    org = _ORG_RE.match(prev_body, at)
+    if not org or org.group(0) == fragment:
+        return None
+    start = prev_body.find(subject) if _LEVEL_RE.match(fragment) else at
+    return prev_body[:start] + fragment + prev_body[org.end():] + "？"
+
+
 def _merge(fragment: str, previous: str, asks: bool) -> _Merged | None:
     prev_body = re.sub(r"[？?。.！!\s]+$", "", previous)
     subject = _subject(prev_body)
     if _PRONOUN_RE.search(fragment) and subject:
         return _Merged(_PRONOUN_RE.sub(subject, fragment, count=1) + "？")
+    swapped = None if asks else _swap_org(fragment, prev_body, subject)
+    if swapped:
+        return _Merged(swapped)
     year = _YEAR_RE.search(fragment)
     place = _subject(fragment)
     if (year or place) and not asks:

@@ -102,3 +102,16 @@ def test_the_autonomous_region_is_replaced_not_prefixed() -> None:
 def test_the_count_of_the_previous_question_is_kept() -> None:
     r = rewrite("那街道级示范点呢？", ["龙岗区工会联合会综合改革确定了多少个区级示范点？"])
     assert r.question == "龙岗区工会联合会综合改革确定了多少个街道级示范点？"
+
+
+@pytest.mark.parametrize(("question", "previous", "expected"), [
+    # another organisation of the same place: the place is kept
+    ("那红十字会呢？", "广西慈善总会接收捐款账户信息是什么？", "广西红十字会接收捐款账户信息是什么？"),
+    # one named by its level replaces the subject too
+    ("那市总工会呢？", "龙岗区总工会2020年工作思路包括哪几个方面？", "市总工会2020年工作思路包括哪几个方面？"),
+    # a place is still a place, a qualifier still a qualifier
+    ("那福田区呢？", "龙岗区总工会2020年工作思路包括哪几个方面？", "福田区总工会2020年工作思路包括哪几个方面？"),
+    ("那25-99人的企业呢？", "2019年龙岗区百人以上企业建会率达到多少？", "2019年龙岗区25-99人的企业建会率达到多少？"),
+])
+def test_another_organisation_replaces_the_previous_one(question: str, previous: str, expected: str) -> None:
+    assert rewrite(question, [previous]).question == expected
