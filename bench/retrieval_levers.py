@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rag.app import App
-from rag.bm25 import BM25Index, tokenize
+from rag.bm25 import QUESTION_WORDS, BM25Index, tokenize
 from rag.normalize import search_form
 from rag.retrieve import SearchResult
 from rag.settings import load_settings
@@ -30,7 +30,7 @@ def half_of(sources: list[str]) -> str:
     return "tune" if int(hashlib.sha1(min(sources).encode()).hexdigest(), 16) % 2 == 0 else "report"
 
 
-_QUESTION_WORDS = re.compile(r"(什么|哪些|哪个|哪家|哪里|哪|如何|怎么|怎样|多少|几|是否|有何|为何|吗|呢|请问|？|\?)")
+_QUESTION_WORDS = re.compile(rf"({QUESTION_WORDS}|？|\?)")
 
 
 def first_ranks(result: SearchResult, attr: str) -> list[str]:

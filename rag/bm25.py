@@ -32,7 +32,8 @@ def tokenize(search_text: str) -> list[str]:
 
 
 PAIR = "|"  # marks a character pair: jieba's tokens never hold it
-_PAIR_BREAK_RE = re.compile(r"[^\w\u4e00-\u9fff]+|什么|哪些|哪个|哪家|哪里|哪|如何|怎么|怎样|多少|几|是否|有何|为何|吗|呢|请问")
+QUESTION_WORDS = "什么|哪些|哪个|哪家|哪里|哪|如何|怎么|怎样|多少|几|是否|有何|为何|吗|呢|请问"
+_PAIR_BREAK_RE = re.compile(rf"[^\w\u4e00-\u9fff]+|{QUESTION_WORDS}")
 
 
 def char_pairs(search_text: str) -> list[str]:

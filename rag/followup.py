@@ -109,11 +109,11 @@ def _swap_org(fragment: str, prev_body: str, subject: str) -> str | None:
     is replaced, the place kept ("广西红十字会…"); one named by its level ("市总工会") replaces both."""
     if not _ORG_RE.fullmatch(fragment) or _subject(fragment) or not subject or subject not in prev_body:
         return None
-    at = prev_body.find(subject) + len(subject)
-    org = _ORG_RE.match(prev_body, at)
+    begin = prev_body.find(subject)
+    org = _ORG_RE.match(prev_body, begin + len(subject))
     if not org or org.group(0) == fragment:
         return None
-    start = prev_body.find(subject) if _LEVEL_RE.match(fragment) else at
+    start = begin if _LEVEL_RE.match(fragment) else org.start()
     return prev_body[:start] + fragment + prev_body[org.end():] + "？"
 
 

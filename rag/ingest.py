@@ -57,8 +57,7 @@ def prepare(doc: Document, file: str, settings: Settings) -> PendingDoc:
     for ch in chunks:
         search_text = embed_text(doc.title, ch.section_path, ch.text)
         records.append(PendingChunk(ch.ordinal, ch.text, search_text, tokenize(search_text) + char_pairs(search_text),
-                                    ch.section_path,
-                                    ch.kind, ch.start, ch.end))
+                                    ch.section_path, ch.kind, ch.start, ch.end))
     return PendingDoc(DocumentInfo(doc.doc_id, doc.key, file, doc.source, doc.title, doc.date, doc.doc_number),
                       doc.content_sha, doc.text, records, np.zeros((0, 0), dtype=np.float32))
 

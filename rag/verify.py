@@ -196,10 +196,10 @@ def verify_answer(answer: str, passages: list[Evidence] | list[str], question: s
         _drop_idle_citations(claim, body)
         score = max((support(body, evidence[c - 1].full) for c in claim.cites), default=0.0)
         if score < SUPPORT_THRESHOLD and not claim.findings:
-            best_i = max(valid, key=lambda i: support(body, evidence[i - 1].full), default=None)
-            if best_i is not None and support(body, evidence[best_i - 1].full) >= SUPPORT_THRESHOLD:
+            best = _best_supporting(body, evidence)
+            if best is not None:
+                best_i, score = best
                 claim.cites = sorted({*claim.cites, best_i})
-                score = support(body, evidence[best_i - 1].full)
                 claim.recited.append(f"cited [{best_i}], the passage that supports it")
         claim.check_polarity()
         namechecks.check_subject(claim, q_names)
@@ -237,10 +237,17 @@ def _uncited(body: str, guess: list[int], evidence: list[Evidence]) -> list[int]
     """Citations for a sentence the model left uncited: the neighbour's, if that passage supports it;
     else the passage that supports it best (a list item copied from another notice than the item
     before it: "…；兰州市再次投放1500吨储备蔬菜；" is checked against the 兰州 notice)."""
-    if any(support(body, evidence[n - 1].full) >= SUPPORT_THRESHOLD for n in guess) or not evidence:
+    if any(support(body, evidence[n - 1].full) >= SUPPORT_THRESHOLD for n in guess):
         return guess
-    best = max(range(1, len(evidence) + 1), key=lambda i: support(body, evidence[i - 1].full))
-    return [best] if support(body, evidence[best - 1].full) >= SUPPORT_THRESHOLD else guess
+    best = _best_supporting(body, evidence)
+    return [best[0]] if best else guess
+
+
+def _best_supporting(body: str, evidence: list[Evidence]) -> tuple[int, float] | None:
+    """The passage (1-based) that supports ``body`` best, with its support, if that reaches the threshold."""
+    scored = [(i, support(body, ev.full)) for i, ev in enumerate(evidence, start=1)]
+    best = max(scored, key=lambda x: x[1], default=None)
+    return best if best and best[1] >= SUPPORT_THRESHOLD else None
 
 
 def _drop_idle_citations(claim: Claim, body: str) -> None:
