@@ -7,6 +7,7 @@ holds only related passages (the notices that answer them are left out).
     rag eval W/written.jsonl --store W/store_without --mode answer --out W/run_written
     rag eval W/full.jsonl --store NCP_STORE --mode answer --out W/run_full   # every notice ingested
     python -m bench.negative_rejection score W              # refusal rate, false refusals, accuracy
+    python -m bench.negative_rejection score W --judge-floors 0,0.5,0.7   # ... were the judge at each floor
 
 The questions are ncp_dev items. An item is kept for the negative set only when no notice left in
 the store contains all of its ``must_include`` strings (or, without them, any 10 characters of its
@@ -133,6 +134,38 @@ def _near_copies(texts: dict[str, str], withheld: set[str]) -> set[str]:
     return out
 
 
+def _refused_at(record: Any, floor: float) -> bool:
+    """Refused as the run was, or by the judge at ``floor`` (runs made with a tiny judge floor record
+    the model's P(是) for every answer that passed the checks, so one run scores every floor)."""
+    return bool(record.refused or (floor and record.answerable is not None and record.answerable < floor))
+
+
+def sweep(work: Path, floors: list[float]) -> None:
+    """Refusals on the negatives and the answerable questions at each judge floor."""
+    from rag.evaluate import read_run
+    from rag.metrics import contains_all
+
+    runs = {run: read_run(work / run / "items.jsonl") for run in ("run_without", "run_written", "run_full")
+            if (work / run / "items.jsonl").exists()}
+    print("floor  " + "  ".join(f"{run:>22s}" for run in runs))
+    for floor in floors:
+        cells = []
+        for run, rows in runs.items():
+            refused = sum(_refused_at(r, floor) for r in rows)
+            cell = f"refused {refused}/{len(rows)}"
+            if run == "run_full":
+                graded = [r for r in rows if r.must_include]
+                right = sum(1 for r in graded if not _refused_at(r, floor) and contains_all(r.answer, r.must_include))
+                cell += f" right {right}/{len(graded)}"
+            cells.append(f"{cell:>22s}")
+        print(f"{floor:<6.2f} " + "  ".join(cells))
+    judged = sorted((round(r.answerable, 3), run, r.id) for run, rows in runs.items() for r in rows
+                    if r.answerable is not None and not r.refused)
+    print("P(是) of each answer the checks passed (run, id):")
+    for value, run, rid in judged:
+        print(f"  {value:.3f} {run} {rid}")
+
+
 def score(work: Path) -> None:
     from rag.evaluate import read_run
     from rag.metrics import contains_all
@@ -163,9 +196,13 @@ def main(argv: list[str] | None = None) -> int:
                    "notices left out (the first 100 are the set the checker was tuned on)")
     s = sub.add_parser("score")
     s.add_argument("work", type=Path)
+    s.add_argument("--judge-floors", default="", help="comma-separated judge floors to score the runs at (runs "
+                   "made with RAG_GENERATION__JUDGE_FLOOR=0.0001 record every answer's P(是))")
     args = parser.parse_args(argv)
     if args.cmd == "build":
         build(args.out, args.offset)
+    elif args.judge_floors:
+        sweep(args.work, [float(f) for f in args.judge_floors.split(",")])
     else:
         score(args.work)
     return 0

@@ -43,6 +43,7 @@ class AnswerResult:
     relevance: float | None = None  # see answer_relevance; None when refused before generation
     evidence: list[Quote] = field(default_factory=list)  # the passages' best sentences, shown first
     prefix: str = ""  # the prompt's fixed prefix: "disk" (prefix cache), "memory", "read" or "" (none)
+    answerable: float | None = None  # the model's P(是) that the passages answer it; None when not asked
 
     def cited_chunks(self) -> list[tuple[int, ChunkRecord]]:
         """(citation number, passage) of every passage the answer cites."""
@@ -68,6 +69,7 @@ class AnswerResult:
             "evidence": [q.as_dict() for q in self.evidence],
             "warnings": self.warnings, "timings": {k: round(v, 3) for k, v in self.timings.items()},
             "model": self.model, "prefix": self.prefix,
+            "answerable": None if self.answerable is None else round(self.answerable, 3),
         }
 
 
@@ -271,15 +273,16 @@ def answer_question(question: str, retriever: Retriever, llm: LLM, settings: Set
         timings["generate"] = timings.get("generate", 0.0) + time.perf_counter() - t0
         return "".join(pieces)
 
-    draft = generate(built.messages)
+    messages = built.messages
+    draft = generate(messages)
     prefix = llm.last_prefix
     if latin_ratio(draft) > 0.5:
         warnings.append("the model drifted into English; regenerated in Chinese")
         if on_token:
             on_token("\n")
-        retry = [*built.messages, {"role": "assistant", "content": draft},
-                 {"role": "user", "content": prompt("regenerate_chinese")}]
-        draft = generate(retry)
+        messages = [*messages, {"role": "assistant", "content": draft},
+                    {"role": "user", "content": prompt("regenerate_chinese")}]
+        draft = generate(messages)
     draft_simplified = to_simplified(strip_echoes(draft, built.passages))
 
     # Claims are checked against the document's own words of each passage shown, never the labels.
@@ -295,8 +298,18 @@ def answer_question(question: str, retriever: Retriever, llm: LLM, settings: Set
     unnamed = [f"“{t}”" for t in quoted_terms(question) if not any(t in b for b in backing)]
     unnamed += unstated_figures(question, backing)
     refused = not verification.supported or relevance < RELEVANCE_THRESHOLD or bool(unnamed)
+    answerable = None
+    if not refused and gen.judge_floor > 0:
+        t0 = time.perf_counter()
+        answerable = llm.yes_probability([*messages, {"role": "assistant", "content": draft},
+                                          {"role": "user", "content": prompt("judge").format(question=question)}])
+        timings["judge"] = time.perf_counter() - t0
+        refused = answerable is not None and answerable < gen.judge_floor
     if refused:
-        if not verification.supported:
+        if answerable is not None:
+            warnings.append(f"asked whether the passages answer the question, the model said no "
+                            f"(P(是) {answerable:.2f}); answered with a refusal")
+        elif not verification.supported:
             if any(s.status in ("flagged", "dropped") for s in verification.sentences):
                 warnings.append("no claim of the answer could be verified; answered with a refusal")
         elif unnamed:
@@ -309,4 +322,4 @@ def answer_question(question: str, retriever: Retriever, llm: LLM, settings: Set
         cited = []
     timings["total"] = time.perf_counter() - t_start
     return AnswerResult(question, answer, refused, hits, cited, verification, warnings, timings,
-                        draft, llm.name, relevance, quotes, prefix)
+                        draft, llm.name, relevance, quotes, prefix, answerable)

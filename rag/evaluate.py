@@ -135,6 +135,7 @@ def add_answer(p: EvalPipeline, item: EvalItem, record: EvalRecord) -> None:
     record.checks = [SentenceCheck(status=s.status, reasons=list(s.reasons), text=s.text)
                      for s in (r.verification.sentences if r.verification else []) if s.text.strip()]
     record.relevance, record.warnings, record.draft = r.relevance, r.warnings, r.draft
+    record.answerable = r.answerable
     record.timings.update({f"answer.{k}": v for k, v in r.timings.items()})
 
 

@@ -34,6 +34,11 @@ class LLM(ABC):
                  json_schema: dict[str, Any] | None = None) -> str:
         return "".join(self.stream(messages, max_tokens, temperature, json_schema))
 
+    def yes_probability(self, messages: list[Message]) -> float | None:
+        """P(是) / (P(是) + P(否)) for the reply's first token after ``messages``, which end with a
+        yes/no question; None when the backend cannot tell (no logits)."""
+        return None
+
 
 class LlamaCppLLM(LLM):
     def __init__(self, path: Path, n_ctx: int = 4096, threads: int = 0, seed: int = 0,
@@ -88,6 +93,25 @@ class LlamaCppLLM(LLM):
             text = delta.get("content")
             if text:
                 yield text
+
+    def yes_probability(self, messages: list[Message]) -> float | None:
+        """Read only what ``messages`` add to the model's last prompt and reply (the KV cache holds
+        those): a follow-up question costs its own few dozen tokens, not the passages again."""
+        import llama_cpp
+        import numpy as np
+
+        llama = self.llama
+        if "tokenizer.chat_template" not in llama.metadata:
+            return None
+        tokens = self.prompt_tokens(messages)
+        keep = min(common_prefix(llama.input_ids[: llama.n_tokens], tokens), len(tokens) - 1)
+        llama.n_tokens = keep
+        llama.eval(tokens[keep:])
+        # eval keeps no logits unless every position's are kept: read the last one from the context
+        row = llama_cpp.llama_get_logits_ith(llama.ctx, -1)
+        logits = np.ctypeslib.as_array(row, shape=(llama.n_vocab(),)).astype(np.float64)
+        yes, no = (llama.tokenize(w.encode("utf-8"), add_bos=False, special=False)[0] for w in ("是", "否"))
+        return float(1.0 / (1.0 + np.exp(logits[no] - logits[yes])))
 
     def prompt_tokens(self, messages: list[Message]) -> list[int]:
         """The tokens llama-cpp-python's chat handler reads for ``messages`` (the GGUF's template)."""
@@ -171,3 +195,30 @@ class OpenAICompatLLM(LLM):
                         yield piece
         except httpx.HTTPError as exc:
             raise LLMError(f"cannot reach the model server at {self.base_url}: {exc}") from exc
+
+    def yes_probability(self, messages: list[Message]) -> float | None:
+        """From the first token's top log-probabilities; None when the server gives none, or
+        neither 是 nor 否 is among them."""
+        import math
+
+        import httpx
+
+        body = {"model": self.model, "messages": messages, "max_tokens": 1, "temperature": 0.0,
+                "logprobs": True, "top_logprobs": 20}
+        try:
+            r = httpx.post(f"{self.base_url}/chat/completions", json=body, timeout=self.timeout)
+        except httpx.HTTPError as exc:
+            raise LLMError(f"cannot reach the model server at {self.base_url}: {exc}") from exc
+        try:
+            top = r.json()["choices"][0]["logprobs"]["content"][0]["top_logprobs"]
+            ranked: dict[str, float] = {}
+            for t in top:  # "是" and " 是" are one answer
+                word = t["token"].strip()
+                ranked[word] = max(float(t["logprob"]), ranked.get(word, -math.inf))
+        except (ValueError, KeyError, IndexError, TypeError):
+            return None  # an error status, or a server that does not return log-probabilities
+        if r.status_code != 200 or not ({"是", "否"} & ranked.keys()):
+            return None
+        floor = min(ranked.values())  # one of the two outside the top: at most as likely as the last shown
+        yes, no = ranked.get("是", floor), ranked.get("否", floor)
+        return 1.0 / (1.0 + math.exp(no - yes))

@@ -98,6 +98,9 @@ class GenerationSettings(_Section):
     prompt_lookup: int = Field(0, ge=0, le=32, description="prompt-lookup decoding draft tokens; 0 = off")
     prefix_cache: bool = Field(True, description="keep the model's state after the fixed system prompt and "
                                "example in $RAG_HOME/cache/kv, so a new process need not read them again")
+    judge_floor: float = Field(0.0, ge=0.0, le=1.0, description="after the checks pass, the chat model is asked "
+                               "whether the passages answer the question (prompts/judge.txt): an answer whose "
+                               "P(是) is below this is a refusal (0 = not asked)")
     passage_heading: Literal["document", "passage", "off"] = Field(
         "document", description="head passages with their document's title and 文号: document = on the first "
         "passage of each document (the others show their section), passage = on every passage")

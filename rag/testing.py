@@ -71,14 +71,22 @@ def extractive(messages: list[Message]) -> str:
 class FakeLLM(LLM):
     """Returns scripted replies (a callable gets the messages); records what it was sent."""
 
-    def __init__(self, reply: Reply = "资料中未找到相关内容。", n_ctx: int = 4096, name: str = "fake") -> None:
+    def __init__(self, reply: Reply = "资料中未找到相关内容。", n_ctx: int = 4096, name: str = "fake",
+                 yes: float | Callable[[list[Message]], float] | None = None) -> None:
+        """``yes``: what :meth:`yes_probability` answers (None: like a backend without logits)."""
         self.reply = reply
         self.name = name
         self.n_ctx = n_ctx
+        self.yes = yes
         self.sent: list[list[Message]] = []
+        self.asked: list[list[Message]] = []  # the yes/no questions it was asked
 
     def count_tokens(self, text: str) -> int:
         return len(text)
+
+    def yes_probability(self, messages: list[Message]) -> float | None:
+        self.asked.append(messages)
+        return self.yes(messages) if callable(self.yes) else self.yes
 
     def stream(self, messages: list[Message], max_tokens: int, temperature: float = 0.0,
                json_schema: dict[str, Any] | None = None) -> Iterator[str]:

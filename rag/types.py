@@ -255,6 +255,7 @@ class EvalRecord(_Json):
     verification: str | None = None
     checks: list[SentenceCheck] = Field(default_factory=list)
     relevance: float | None = None
+    answerable: float | None = None
     warnings: list[str] = Field(default_factory=list)
     draft: str = ""
     # summary

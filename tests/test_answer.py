@@ -275,3 +275,46 @@ def test_the_questions_figures_must_be_in_a_passage_behind_the_answer() -> None:
     # years are the year checks' business; a range is mentioned by its two ends
     assert unstated_figures("2019年龙岗区25-99人的企业建会率是多少？", [compact("25人-99人企业建会率达到74.4%")]) == []
     assert unstated_figures("2020年1月25日晚上，湖南省下发的通知要求在机场做什么？", [compact("开展并强化体温检测。")]) == []
+
+
+def judged(app: App, floor: float) -> Settings:
+    return app.settings.model_copy(update={"generation": app.settings.generation.model_copy(
+        update={"judge_floor": floor})})
+
+
+ANSWER_2346 = "全年完成2346宗劳资纠纷调处工作[1]。"
+QUESTION_2346 = "2019年龙岗区全年完成了多少宗劳资纠纷调处工作？"
+
+
+def test_the_model_is_asked_whether_the_passages_answer_only_when_the_floor_is_set(seeded_app: App) -> None:
+    off = FakeLLM(ANSWER_2346, yes=0.01)
+    r = answer_question(QUESTION_2346, seeded_app.retriever, off, seeded_app.settings)
+    assert off.asked == [] and r.answerable is None and not r.refused and "judge" not in r.timings
+
+    on = FakeLLM(ANSWER_2346, yes=0.9)
+    r = answer_question(QUESTION_2346, seeded_app.retriever, on, judged(seeded_app, 0.5))
+    assert not r.refused and r.answerable == 0.9 and r.as_dict()["answerable"] == 0.9
+    [asked] = on.asked
+    # the question follows the prompt and the model's own draft, so only it is read anew
+    assert asked[:-2] == on.sent[0]
+    assert asked[-2] == {"role": "assistant", "content": ANSWER_2346}
+    assert asked[-1]["role"] == "user" and f"“{QUESTION_2346}”" in asked[-1]["content"]
+
+
+def test_an_answer_the_model_says_the_passages_do_not_give_is_a_refusal(seeded_app: App) -> None:
+    r = answer_question(QUESTION_2346, seeded_app.retriever, FakeLLM(ANSWER_2346, yes=0.3), judged(seeded_app, 0.5))
+    assert r.refused and r.answer == refusal_text() and r.cited == [] and r.answerable == 0.3
+    assert any("the model said no (P(是) 0.30)" in w for w in r.warnings)
+    # the checks ran first and passed: the draft's claim is verified, the refusal is the judge's
+    assert r.verification is not None and r.verification.outcome == "verified"
+
+
+def test_a_backend_without_logits_is_not_judged(seeded_app: App) -> None:
+    r = answer_question(QUESTION_2346, seeded_app.retriever, FakeLLM(ANSWER_2346, yes=None), judged(seeded_app, 0.99))
+    assert not r.refused and r.answerable is None
+
+
+def test_an_answer_the_checks_refuse_is_not_judged(seeded_app: App) -> None:
+    llm = FakeLLM("全年完成9999宗劳资纠纷调处工作[1]。", yes=0.99)
+    r = answer_question(QUESTION_2346, seeded_app.retriever, llm, judged(seeded_app, 0.5))
+    assert r.refused and llm.asked == [] and r.answerable is None

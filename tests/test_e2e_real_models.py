@@ -111,6 +111,26 @@ def test_prefix_state_read_once_then_loaded_by_the_next_process(real_env: dict[s
     assert off["prefix"] == ""
 
 
+def test_yes_probability_reads_only_the_new_question_and_matches_a_fresh_read() -> None:
+    """The yes/no question after an answer reuses the KV cache of prompt and reply: the probability
+    must be the one a model that reads everything from scratch gives."""
+    from rag.llm import LlamaCppLLM
+
+    llm = LlamaCppLLM(SMALL, n_ctx=1024, threads=2)
+    chat = [{"role": "system", "content": "只根据资料回答。"},
+            {"role": "user", "content": "资料：[1] 2019年全年完成2346宗劳资纠纷调处工作。\n问题：2019年完成了多少宗劳资纠纷调处？"}]
+    reply = llm.complete(chat, 24)
+    assert "2346" in reply
+    ask = [*chat, {"role": "assistant", "content": reply}, {"role": "user", "content": "资料是否回答了问题？只回答“是”或“否”。"}]
+    cached_before = llm.llama.n_tokens
+    reused = llm.yes_probability(ask)
+    assert cached_before > 40  # the prompt and the reply were in the cache when the question came
+    llm.llama.reset()
+    fresh = llm.yes_probability(ask)
+    assert reused is not None and fresh is not None and 0.0 < fresh < 1.0
+    assert abs(reused - fresh) < 0.02, (reused, fresh)
+
+
 def test_refusal_for_unanswerable_with_real_model(real_env: dict[str, str]) -> None:
     proc = rag(real_env, "ask", "罗湖区总工会2022年的工会经费预算是多少？", "--json")
     assert proc.returncode == 0, proc.stderr
@@ -282,6 +302,14 @@ def test_answer_through_llama_cpp_openai_server(real_env: dict[str, str]) -> Non
         assert all(c["source"] == "001_db1d55a4d02b970e.txt" for c in out["citations"])
         cited = "".join(c["text"] for c in out["citations"]).replace(" ", "")
         assert "2346宗" in cited
+        # the yes/no question through the server's log-probabilities, as in process
+        from rag.llm import LlamaCppLLM, OpenAICompatLLM
+
+        ask = [{"role": "user", "content": "资料：2019年全年完成2346宗劳资纠纷调处工作。\n资料是否说了2019年完成多少宗劳资纠纷调处？"
+                "只回答“是”或“否”。"}]
+        served = OpenAICompatLLM(base).yes_probability(ask)
+        local = LlamaCppLLM(SMALL, n_ctx=1024, threads=2).yes_probability(ask)
+        assert served is not None and local is not None and abs(served - local) < 0.05, (served, local)
     finally:
         server.terminate()
         server.wait(timeout=30)
