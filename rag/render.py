@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from rag.answer import AnswerResult
     from rag.quotes import Quote
 
-_STATUS_STYLE = {"verified": "green", "corrected": "yellow", "flagged": "red", "dropped": "red strike"}
+_STATUS_STYLE = {"verified": "green", "corrected": "yellow", "flagged": "red", "dropped": "red strike", "note": "dim"}
 
 
 def highlight(text: str, terms: list[str]) -> Text:

@@ -30,3 +30,20 @@ def test_nothing_is_drawn_when_not_a_terminal() -> None:
     with draft_view(Console(file=buf, force_terminal=False)) as view:
         assert view is None
     assert buf.getvalue() == ""
+
+
+def test_an_answer_with_a_note_is_printed_with_the_note(seeded_app) -> None:  # type: ignore[no-untyped-def]
+    """A sentence the checker keeps as a note (here: one that announces a list) is listed under the
+    answer like any sentence that is not plainly verified; it once crashed `rag ask` and `rag chat`."""
+    from rag.answer import answer_question
+    from rag.render import print_answer
+    from tests.conftest import FakeLLM
+
+    llm = FakeLLM("全年完成2346宗劳资纠纷调处工作[1]。具体情况如下：")
+    r = answer_question("2019年龙岗区全年完成了多少宗劳资纠纷调处工作？", seeded_app.retriever, llm, seeded_app.settings)
+    assert r.verification is not None
+    assert [s.status for s in r.verification.sentences if s.text.strip()] == ["verified", "note"]
+    buf = io.StringIO()
+    print_answer(Console(file=buf, width=120), r)
+    out = buf.getvalue()
+    assert "全年完成2346宗劳资纠纷调处工作[1]。" in out and "note: introduces what follows" in out
