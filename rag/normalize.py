@@ -1,8 +1,8 @@
 """Chinese text normalization: cleaning of the original text, and the simplified *search form*.
 
 The original text (traditional script, full-width digits and all) is what users see and what answers
-quote; the search form (NFKC, simplified script, no spaces inside Chinese/number runs) is what is
-embedded, tokenized and compared.
+quote; the search form (NFKC, simplified script, no spaces next to Chinese characters; a space
+between two numbers stays, since it parts two figures) is what is embedded, tokenized and compared.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections import Counter
 
 from rag.headings import heading_level
 
-NORMALIZER_VERSION = "3"
+NORMALIZER_VERSION = "4"
 
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_RE = re.compile(f"[{CJK}]")
@@ -51,7 +51,12 @@ def to_simplified(text: str) -> str:
     return str(_t2s().convert(text))
 
 
-_SPACE_BETWEEN_RE = re.compile(f"(?<=[{CJK}0-9%．.])[ \\t\u3000\u00a0]+(?=[{CJK}0-9])|(?<=[{CJK}])[ \\t\u3000\u00a0]+(?=[%．.])")
+# A space between two numbers is kept: it parts two figures ("账号：2102108009249007743 2.网络捐款", a
+# list of telephone numbers), and joining them writes a number no document holds.
+_SPACE = "[ \\t\u3000\u00a0]+"
+_SPACE_BETWEEN_RE = re.compile(f"(?<=[{CJK}%])(?:{_SPACE})(?=[{CJK}0-9])|(?<=[0-9．.])(?:{_SPACE})(?=[{CJK}])"
+                               f"|(?<=[{CJK}])(?:{_SPACE})(?=[%．.])")
+_WHITESPACE_RE = re.compile(r"(?<=[0-9．.])(\s+)(?=[0-9])|\s+")
 
 
 def squeeze_cjk_spaces(text: str) -> str:
@@ -60,15 +65,16 @@ def squeeze_cjk_spaces(text: str) -> str:
 
 
 def search_form(text: str) -> str:
-    """NFKC (full-width -> half-width), traditional -> simplified, CJK/digit spacing removed."""
+    """NFKC (full-width -> half-width), traditional -> simplified, spaces next to CJK removed."""
     text = unicodedata.normalize("NFKC", text)
     text = to_simplified(text)
     return squeeze_cjk_spaces(text)
 
 
 def compact(text: str) -> str:
-    """Search form without any whitespace: the form in which answers and gold strings are compared."""
-    return re.sub(r"\s+", "", search_form(text))
+    """Search form without whitespace, but for one space between two numbers: the form in which
+    answers and gold strings are compared."""
+    return _WHITESPACE_RE.sub(lambda m: " " if m.lastindex else "", search_form(text))
 
 
 # --- page structure: chrome, page numbers, repeated headers, page breaks -------------------------

@@ -31,6 +31,22 @@ def test_search_form() -> None:
     assert search_form("１９５５年ＡＢＣ") == "1955年ABC"
     assert search_form("深圳市龙岗区总工会 2019 年工作总结") == "深圳市龙岗区总工会2019年工作总结"
     assert search_form("hello world 2019") == "hello world 2019"
+
+
+@pytest.mark.parametrize(("text", "searched", "compared"), [
+    ("账 号：2102108009249007743 2.网络捐款", "账号:2102108009249007743 2.网络捐款", "账号:2102108009249007743 2.网络捐款"),
+    ("电话：3682007 2\n4801783", "电话:3682007 2\n4801783", "电话:3682007 2 4801783"),
+    ("第1. 2020年", "第1. 2020年", "第1. 2020年"),
+    ("２０１９ 年 ７ 月 增长 5.2 %", "2019年7月增长5.2 %", "2019年7月增长5.2%"),
+])
+def test_numbers_a_space_apart_stay_apart(text: str, searched: str, compared: str) -> None:
+    """Spaces next to Chinese characters go (PDF text: "2019 年"); a space between two numbers parts
+    two figures and stays, one space, in every form: the model's, the index's and the checker's."""
+    from rag.prompting import prompt_form
+
+    assert search_form(text) == searched
+    assert compact(text) == compared
+    assert "2102108009249007743 2." in prompt_form("账 号：2102108009249007743 2.网络捐款")
     assert compact("百人以上 企业 98.9 %") == "百人以上企业98.9%"
 
 

@@ -419,3 +419,16 @@ def test_a_sentence_that_only_names_documents_is_no_claim() -> None:
     assert not v.supported
     v = verify_answer("依据《关于加强新型冠状病毒感染的肺炎疫情社区防控工作的通知》，密切接触者居家医学观察[1]。", passages)
     assert [s.status for s in v.sentences] == ["verified"]
+
+
+def test_two_numbers_a_space_apart_are_two_numbers() -> None:
+    """A scraped list puts "2.网络捐款" one space after an account number: joined, the passage would
+    hold the account number with a 2 appended, and a model that copied it so (as the 1.5B did, shown
+    the joined text) would be verified."""
+    passage = ("1.银行捐款（转账或直接存款） 开户名：广西壮族自治区红十字会 开户行：工商银行桃源支行 "
+               "账 号：2102108009249007743 2.网络捐款 登录广西红十字会网站捐款")
+    question = "广西红十字会接收捐款账户信息是什么？"
+    v = verify_answer("广西壮族自治区红十字会的账号：21021080092490077432[1]。", [passage], question)
+    assert [(s.status, s.reasons) for s in v.sentences] == [("flagged", ["figure"])]
+    v = verify_answer("广西壮族自治区红十字会的账号：2102108009249007743[1]。", [passage], question)
+    assert [(s.status, s.notes) for s in v.sentences] == [("verified", [])]
