@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -165,5 +166,7 @@ def _sources_table(console: Console, result: AnswerResult, numbers: list[int]) -
         if 1 <= n <= len(result.hits):
             c = result.hits[n - 1].chunk
             snippet = focus([c.text], overlap_score(result.answer if not result.refused else result.question), 160)[0]
-            table.add_row(str(n), c.source, c.section or "-", snippet)
+            # scraped notices are often named by a hash: the title says what the document is
+            named = c.title and c.title != Path(c.source).stem
+            table.add_row(str(n), f"{c.title}\n{c.source}" if named else c.source, c.section or "-", snippet)
     console.print(table)

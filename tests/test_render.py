@@ -44,6 +44,9 @@ def test_an_answer_with_a_note_is_printed_with_the_note(seeded_app) -> None:  # 
     assert r.verification is not None
     assert [s.status for s in r.verification.sentences if s.text.strip()] == ["verified", "note"]
     buf = io.StringIO()
-    print_answer(Console(file=buf, width=120), r)
+    print_answer(Console(file=buf, width=250), r)
     out = buf.getvalue()
     assert "全年完成2346宗劳资纠纷调处工作[1]。" in out and "note: introduces what follows" in out
+    # the sources table names the document by its title as well as its file
+    [cited] = r.cited_chunks()
+    assert cited[1].title and cited[1].title in out and cited[1].source in out
