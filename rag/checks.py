@@ -239,6 +239,19 @@ class Claim:
                                           f"{'、'.join(f'{int(y)}年' for y in sorted(q_years))}",
                                           f"资料所述为{shown}"))
 
+    def check_section_year(self, q_years: set[float], figures: list[Figure]) -> None:
+        """A claim with no figure of its own (the figure rule reads those) cited only to passages
+        whose section is headed by another year: "2020年…目标" answered with a line of the section
+        "一、2019年主要工作完成情况" tells what was done in 2019, not what is planned for 2020."""
+        if not q_years or not self.cites or any(f.kind not in ("year", "date") for f in figures):
+            return
+        stated = [{f.low for f in figures_in(compact(self.evidence[i - 1].section), already_compact=True)
+                   if f.kind == "year"} for i in self.cites]
+        if all(years and not years & q_years for years in stated):
+            shown = "、".join(f"{int(y)}年" for y in sorted(set().union(*stated)))
+            self.findings.append(Finding("year", f"the cited passage's section is about {shown}, not "
+                                          f"{'、'.join(f'{int(y)}年' for y in sorted(q_years))}", f"资料所述为{shown}"))
+
     def check_question_dates(self, figures: list[Figure]) -> None:
         """A figure answering a question about a day or period ("1月24日至2月11日…累计验放多少批次")
         must come from a passage that names that day: another notice's count is for another period."""

@@ -187,6 +187,7 @@ def verify_answer(answer: str, passages: list[Evidence] | list[str], question: s
         for fig in figures:
             claim.check_figure(fig, figures)
         claim.check_years(sentence_years or q_years)
+        claim.check_section_year(sentence_years or q_years, figures)
         claim.check_question_dates(figures)
         namechecks.check_names(claim, q_names)
         namechecks.check_titles(claim)

@@ -432,3 +432,24 @@ def test_two_numbers_a_space_apart_are_two_numbers() -> None:
     assert [(s.status, s.reasons) for s in v.sentences] == [("flagged", ["figure"])]
     v = verify_answer("广西壮族自治区红十字会的账号：2102108009249007743[1]。", [passage], question)
     assert [(s.status, s.notes) for s in v.sentences] == [("verified", [])]
+
+
+def test_a_claim_from_a_section_about_another_year_is_not_the_year_asked() -> None:
+    """A line of the 2019 review given as a 2020 target: the claim has no figure for the figure rule
+    to read, so the section's year decides."""
+    review = Evidence("鼓励推动“三新”领域工会组织建设，积极配合市总工会完成了网约车滴瑞行业工会联合会建会工作。",
+                      "深圳市龙岗区总工会2019年工作总结及2020年工作思路", "深龙工〔2020〕8号",
+                      "一、2019年主要工作完成情况 > （一）坚持党建带动引领")
+    plan = Evidence("鼓励推动“三新”领域工会组织建设，扩大新就业形态劳动者入会覆盖面。",
+                    "深圳市龙岗区总工会2019年工作总结及2020年工作思路", "深龙工〔2020〕8号",
+                    "三、2020年工作思路 > （一）不断夯实基层组织建设基础")
+    untitled = Evidence("鼓励推动“三新”领域工会组织建设，积极配合市总工会完成了网约车滴瑞行业工会联合会建会工作。")
+    question = "龙岗区总工会2020年在企业建会方面提出了什么目标？"
+    claim = "鼓励推动“三新”领域工会组织建设，积极配合市总工会完成了网约车滴瑞行业工会联合会建会工作[1]。"
+    v = verify_answer(claim, [review], question)
+    assert [(s.status, s.reasons) for s in v.sentences] == [("flagged", ["year"])]
+    assert "⚠未核实（资料所述为2019年）[1]" in v.answer
+    # the same line asked about 2019, the plan's line asked about 2020, a passage with no year in its section
+    assert [s.status for s in verify_answer(claim, [review], "龙岗区总工会2019年在企业建会方面做了什么？").sentences] == ["verified"]
+    assert [s.status for s in verify_answer("鼓励推动“三新”领域工会组织建设[1]。", [plan], question).sentences] == ["verified"]
+    assert [s.status for s in verify_answer(claim, [untitled], question).sentences] == ["verified"]
