@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from rag import claims
-from rag.figures import PHONE, figures_in
+from rag.figures import PHONE, bound, figures_in
 from rag.normalize import compact
 from rag.types import Figure
 
@@ -130,6 +130,7 @@ class Claim:
     findings: list[Finding] = field(default_factory=list)
     recited: list[str] = field(default_factory=list)
     backed: list[tuple[Figure, dict[int, Figure]]] = field(default_factory=list)  # figure -> passages stating it
+    rewrites: list[tuple[str, str, str]] = field(default_factory=list)  # (figure as written, as the passage bounds it, note)
 
     def valid(self) -> list[int]:
         return list(range(1, len(self.evidence) + 1))
@@ -238,6 +239,26 @@ class Claim:
             self.findings.append(Finding("year", f"{fig.text} is stated for {shown}, not for "
                                           f"{'、'.join(f'{int(y)}年' for y in sorted(q_years))}",
                                           f"资料所述为{shown}"))
+
+    def check_bounds(self) -> None:
+        """A bound the cited passage puts on a figure (超过2000家, 近600吨, 100万元以上) must stay: a
+        figure written without it is restored to the passage's words, one bounded the other way
+        ("超过" where the passage says "近") is marked."""
+        for fig, backing in self.backed:
+            cited = next((i for i in self.cites if i in backing), None)
+            if cited is None:
+                continue
+            pf = backing[cited]
+            direction, before, after = bound(self.evidence[cited - 1].full, pf)
+            own = bound(self.body, fig)[0]
+            if not direction or own == direction:
+                continue
+            phrase = f"{before}{pf.text}{after}"
+            if own:
+                self.findings.append(Finding("figure", f"{fig.text} is bounded otherwise in the passage: {phrase}",
+                                             f"资料为{phrase}"))
+            else:
+                self.rewrites.append((fig.text, phrase, f"{fig.text} written as the passage bounds it: {phrase}"))
 
     def check_section_year(self, q_years: set[float], figures: list[Figure]) -> None:
         """A claim with no figure of its own (the figure rule reads those) cited only to passages

@@ -14,7 +14,7 @@ import re
 from rag.normalize import compact
 from rag.types import Figure, FigureKind, units_compatible
 
-__all__ = ["Figure", "cn_to_int", "figures_in", "has_figure", "units_compatible"]
+__all__ = ["Figure", "bound", "cn_to_int", "figures_in", "has_figure", "units_compatible"]
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
               "九": 9}
@@ -146,3 +146,27 @@ def figures_in(text: str, already_compact: bool = False) -> list[Figure]:
 def has_figure(figure: Figure, text: str, already_compact: bool = False) -> bool:
     """Does ``text`` state ``figure`` (same value, compatible unit)?"""
     return any(figure.matches(other) for other in figures_in(text, already_compact))
+
+
+# Words that bound a figure, by direction: "超过2000家" is more than 2000, "近2000家" less, "约" about.
+_BOUNDS = {"up": ("不少于", "不低于", "超过", "超出", "逾", "超", "以上", "多", "余"),
+           "down": ("不超过", "不高于", "不多于", "将近", "接近", "不到", "不足", "近", "以下"),
+           "about": ("大约", "约", "左右")}
+_BOUND_BEFORE_RE = re.compile("(" + "|".join(sorted((w for ws in _BOUNDS.values() for w in ws
+                                                      if w not in ("以上", "以下", "左右", "多", "余")),
+                                                     key=len, reverse=True)) + ")$")
+_DIRECTION = {w: d for d, ws in _BOUNDS.items() for w in ws}
+
+
+def bound(text: str, fig: Figure) -> tuple[str, str, str]:
+    """How ``text`` bounds ``fig``: (direction "up" / "down" / "about" or "", the word before the
+    figure, the word after it): "超过2000家" is ("up", "超过", ""), "2000多家" ("up", "", ""),
+    "100万元以上" ("up", "", "以上"). "最近2000家" is no bound."""
+    before = _BOUND_BEFORE_RE.search(text[max(0, fig.start - 3):fig.start])
+    word = before.group(1) if before else ""
+    if word == "近" and text[max(0, fig.start - 2):fig.start - 1] in ("最", "附", "临", "靠"):
+        word = ""
+    after = text[fig.end:fig.end + 2] if text[fig.end:fig.end + 2] in ("以上", "以下", "左右") else ""
+    inner = next((w for w in ("多", "余") if w in fig.text and fig.kind == "number"), "")
+    direction = _DIRECTION.get(word or after or inner, "")
+    return direction, word, after

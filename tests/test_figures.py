@@ -95,3 +95,16 @@ def test_a_telephone_number_is_one_figure_not_a_range() -> None:
     assert account.matches(figures_in("0409020029300539524")[0])
     assert not account.matches(figures_in("0409020029300539525")[0])
     assert figures_in("12亿元")[0].matches(figures_in("1200000000元")[0])
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("超过2000家", ("up", "超过", "")), ("逾百家", ("up", "逾", "")), ("2000多家", ("up", "", "")),
+    ("3万余人", ("up", "", "")), ("100万元以上", ("up", "", "以上")), ("超99.6%", ("up", "超", "")),
+    ("近2000家", ("down", "近", "")), ("将近600吨", ("down", "将近", "")), ("不足5%", ("down", "不足", "")),
+    ("不超过6个月", ("down", "不超过", "")), ("约30万人", ("about", "约", "")), ("增长5%左右", ("about", "", "左右")),
+    ("2000家", ("", "", "")), ("最近2000家企业", ("", "", "")), ("附近300米", ("", "", "")),
+])
+def test_the_words_that_bound_a_figure(text: str, expected: tuple[str, str, str]) -> None:
+    from rag.figures import bound
+
+    assert bound(text, figures_in(text)[0]) == expected

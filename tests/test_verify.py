@@ -453,3 +453,19 @@ def test_a_claim_from_a_section_about_another_year_is_not_the_year_asked() -> No
     assert [s.status for s in verify_answer(claim, [review], "龙岗区总工会2019年在企业建会方面做了什么？").sentences] == ["verified"]
     assert [s.status for s in verify_answer("鼓励推动“三新”领域工会组织建设[1]。", [plan], question).sentences] == ["verified"]
     assert [s.status for s in verify_answer(claim, [untitled], question).sentences] == ["verified"]
+
+
+def test_a_bound_the_passage_puts_on_a_figure_stays() -> None:
+    """"超过2000家" copied as "2000家" is restored to the passage's words (corrected); bounded the other
+    way it is marked; bounded alike, or with no bound in the passage, it stands."""
+    passage = "广州市20家产业园区为超过2000家中小型企业减免租金，减免金额达8000万元。"
+    question = "获得广州市20家产业园区减免租的中小型企业有多少家？"
+    v = verify_answer("获得减免租的中小型企业有2000家[1]。", [passage], question)
+    assert v.answer == "获得减免租的中小型企业有超过2000家[1]。"
+    assert [(s.status, s.notes) for s in v.sentences] == [
+        ("corrected", ["2000家 written as the passage bounds it: 超过2000家"])]
+    v = verify_answer("获得减免租的中小型企业近2000家[1]。", [passage], question)
+    assert [(s.status, s.reasons) for s in v.sentences] == [("flagged", ["figure"])]
+    assert "近2000家⚠未核实（资料为超过2000家）[1]" in v.answer
+    for right in ("获得减免租的中小型企业逾2000家[1]。", "减免金额达8000万元[1]。"):
+        assert [s.status for s in verify_answer(right, [passage], question).sentences] == ["verified"]
