@@ -243,10 +243,11 @@ class Claim:
     def check_bounds(self) -> None:
         """A bound the cited passage puts on a figure (超过2000家, 近600吨, 100万元以上) must stay: a
         figure written without it is restored to the passage's words, one bounded the other way
-        ("超过" where the passage says "近") is marked."""
+        ("超过" where the passage says "近") is marked. The question's own figures, echoed, are left."""
+        asked = figures_in(self.question, already_compact=True)
         for fig, backing in self.backed:
             cited = next((i for i in self.cites if i in backing), None)
-            if cited is None:
+            if cited is None or any(fig.matches(q) for q in asked):
                 continue
             pf = backing[cited]
             direction, before, after = bound(self.evidence[cited - 1].full, pf)

@@ -460,6 +460,8 @@ def test_a_bound_the_passage_puts_on_a_figure_stays() -> None:
     way it is marked; bounded alike, or with no bound in the passage, it stands."""
     passage = "广州市20家产业园区为超过2000家中小型企业减免租金，减免金额达8000万元。"
     question = "获得广州市20家产业园区减免租的中小型企业有多少家？"
+    v = verify_answer("获得广州市20家产业园区减免租的中小型企业有2000家[1]。", ["广州市已超过20家产业园区为超过2000家中小型企业减免租金。"], question)
+    assert v.answer == "获得广州市20家产业园区减免租的中小型企业有超过2000家[1]。"  # the question's 20家 is left
     v = verify_answer("获得减免租的中小型企业有2000家[1]。", [passage], question)
     assert v.answer == "获得减免租的中小型企业有超过2000家[1]。"
     assert [(s.status, s.notes) for s in v.sentences] == [
