@@ -261,6 +261,15 @@ class Claim:
             else:
                 self.rewrites.append((fig.text, phrase, f"{fig.text} written as the passage bounds it: {phrase}"))
 
+    def rewritten(self, body: str) -> str:
+        """``body`` (the answer's own text) with the rewrites found applied, each noted; a figure
+        whose search form is not written so in the body is left alone."""
+        for written, bounded, note in self.rewrites:
+            if written in body:
+                body = body.replace(written, bounded, 1)
+                self.recited.append(note)
+        return body
+
     def check_section_year(self, q_years: set[float], figures: list[Figure]) -> None:
         """A claim with no figure of its own (the figure rule reads those) cited only to passages
         whose section is headed by another year: "2020年…目标" answered with a line of the section

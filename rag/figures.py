@@ -149,13 +149,11 @@ def has_figure(figure: Figure, text: str, already_compact: bool = False) -> bool
 
 
 # Words that bound a figure, by direction: "超过2000家" is more than 2000, "近2000家" less, "约" about.
-_BOUNDS = {"up": ("不少于", "不低于", "超过", "超出", "逾", "超", "以上", "多", "余"),
-           "down": ("不超过", "不高于", "不多于", "将近", "接近", "不到", "不足", "近", "以下"),
-           "about": ("大约", "约", "左右")}
-_BOUND_BEFORE_RE = re.compile("(" + "|".join(sorted((w for ws in _BOUNDS.values() for w in ws
-                                                      if w not in ("以上", "以下", "左右", "多", "余")),
-                                                     key=len, reverse=True)) + ")$")
-_DIRECTION = {w: d for d, ws in _BOUNDS.items() for w in ws}
+_BEFORE = {"不少于": "up", "不低于": "up", "超过": "up", "超出": "up", "逾": "up", "超": "up",
+           "不超过": "down", "不高于": "down", "不多于": "down", "将近": "down", "接近": "down", "不到": "down",
+           "不足": "down", "近": "down", "大约": "about", "约": "about"}
+_AFTER = {"以上": "up", "以下": "down", "左右": "about"}
+_BOUND_BEFORE_RE = re.compile("(" + "|".join(sorted(_BEFORE, key=len, reverse=True)) + ")$")
 
 
 def bound(text: str, fig: Figure) -> tuple[str, str, str]:
@@ -166,7 +164,6 @@ def bound(text: str, fig: Figure) -> tuple[str, str, str]:
     word = before.group(1) if before else ""
     if word == "近" and text[max(0, fig.start - 2):fig.start - 1] in ("最", "附", "临", "靠"):
         word = ""
-    after = text[fig.end:fig.end + 2] if text[fig.end:fig.end + 2] in ("以上", "以下", "左右") else ""
-    inner = next((w for w in ("多", "余") if w in fig.text and fig.kind == "number"), "")
-    direction = _DIRECTION.get(word or after or inner, "")
-    return direction, word, after
+    after = text[fig.end:fig.end + 2] if text[fig.end:fig.end + 2] in _AFTER else ""
+    more = fig.kind == "number" and ("多" in fig.text or "余" in fig.text)  # 2000多家, 3万余人
+    return _BEFORE.get(word) or _AFTER.get(after) or ("up" if more else ""), word, after

@@ -189,10 +189,7 @@ def verify_answer(answer: str, passages: list[Evidence] | list[str], question: s
         claim.check_years(sentence_years or q_years)
         claim.check_section_year(sentence_years or q_years, figures)
         claim.check_bounds()
-        for written, bounded, note in claim.rewrites:
-            if written in body:  # the search form of the figure is the answer's own text but for spacing
-                body = body.replace(written, bounded, 1)
-                claim.recited.append(note)
+        body = claim.rewritten(body)
         claim.check_question_dates(figures)
         namechecks.check_names(claim, q_names)
         namechecks.check_titles(claim)
