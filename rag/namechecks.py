@@ -8,6 +8,7 @@ import re
 
 from rag import claims, places
 from rag.checks import Claim, Finding
+from rag.normalize import compact
 from rag.types import Figure
 
 _TITLE_RE = re.compile(r"《([^《》]{2,80})》")
@@ -129,6 +130,25 @@ def check_subject(claim: Claim, q_names: list[str]) -> None:
     if near and not all(places.names_part_of(m, names) for m in near):
         claim.findings.append(Finding("entity", f"the passage says this of {'、'.join(near)}, not of "
                                       f"{'、'.join(names)}", f"资料所述为{near[0]}"))
+        return
+    owner = other_issuer(claim.evidence[i - 1].title, names) if not near else None
+    if owner:
+        claim.findings.append(Finding("entity", f"the sentence it copies is {owner}'s (its document's title), "
+                                      f"not {'、'.join(names)}'s", f"资料所述为{owner}"))
+
+
+def other_issuer(title: str, names: list[str]) -> str | None:
+    """The place a document's title names when it lies in another province than every place of
+    ``names``: a sentence with no subject of its own in 沈阳's notice ("对一线医务人员按照一类补助标准
+    给予临时性工作补助") is 沈阳's measure, not 湖北's, however often the notice mentions 湖北."""
+    asked = [n for n in names if places.provinces_of(n)]
+    title = compact(title)
+    if not asked or any(n in title for n in asked):
+        return None
+    owners = [n for n in claims.names_in(title) if places.provinces_of(n)]
+    if owners and all(places.elsewhere(o, asked) for o in owners):
+        return owners[0]
+    return None
 
 
 def _swapped_name(claim: Claim, full: str) -> tuple[str, str] | None:

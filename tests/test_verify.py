@@ -471,3 +471,27 @@ def test_a_bound_the_passage_puts_on_a_figure_stays() -> None:
     assert "近2000家⚠未核实（资料为超过2000家）[1]" in v.answer
     for right in ("获得减免租的中小型企业逾2000家[1]。", "减免金额达8000万元[1]。"):
         assert [s.status for s in verify_answer(right, [passage], question).sentences] == ["verified"]
+
+
+SHENYANG = Evidence("（十一）依照《财政部国家卫生健康委关于新型冠状病毒感染肺炎疫情防控有关经费保障政策的通知》有关规定，"
+                    "对一线医务人员按照一类补助标准给予临时性工作补助。对驰援湖北的医务人员增发绩效工资每人每天300元。",
+                    "沈阳市人民政府办公室关于印发沈阳市保障防控新冠肺炎疫情一线医务人员及其家属若干措施的通知",
+                    section="五、待遇保障方面")
+
+
+def test_a_sentence_of_another_provinces_notice_is_not_the_asked_places() -> None:
+    """The notice mentions 湖北 (驰援湖北), but the measure copied is 沈阳's: its sentence has no
+    subject of its own, and the document's title names 沈阳."""
+    q = "湖北省对一线医务人员有什么补助标准？"
+    for answer in ("湖北省对一线医务人员按照一类补助标准给予临时性工作补助[1]。", "对一线医务人员按照一类补助标准给予临时性工作补助[1]。"):
+        s = verify_answer(answer, [SHENYANG], q).sentences[0]
+        assert (s.status, s.reasons) == ("flagged", ["entity"])
+        assert f"{MARK}（资料所述为沈阳）" in s.text
+    # asked of 沈阳, or of 辽宁 (沈阳 lies in it), or of no place, the same sentence is verified
+    for asked in ("沈阳市对一线医务人员有什么补助标准？", "辽宁省对一线医务人员有什么补助标准？", "对一线医务人员有什么补助标准？"):
+        s = verify_answer("对一线医务人员按照一类补助标准给予临时性工作补助[1]。", [SHENYANG], asked).sentences[0]
+        assert s.status == "verified", (asked, s.notes)
+    # a notice whose title names no place speaks for whoever asks
+    national = Evidence(SHENYANG.text, "关于保障一线医务人员的若干措施")
+    assert verify_answer("湖北省对一线医务人员按照一类补助标准给予临时性工作补助[1]。", [national],
+                         "湖北省对一线医务人员有什么补助标准？").sentences[0].status == "verified"
