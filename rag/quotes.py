@@ -24,9 +24,10 @@ class Quote:
     section: str
     text: str  # verbatim from the passage: a sentence, or a run of a long one's clauses
     score: float
+    title: str = ""  # the document's, when it is more than its file name
 
     def as_dict(self) -> dict[str, object]:
-        return {"n": self.n, "source": self.source, "section": self.section, "text": self.text,
+        return {"n": self.n, "source": self.source, "title": self.title, "section": self.section, "text": self.text,
                 "score": round(self.score, 3)}
 
 
@@ -75,7 +76,7 @@ def best_quotes(terms: QuestionTerms, hits: list[Hit], question: str, limit: int
         for candidates in _pieces(hit.chunk.text):
             score, text = max(((rate(t), t) for t in candidates), key=lambda st: st[0])
             if score > 0.2:
-                scored.append(Quote(n, hit.chunk.source, hit.chunk.section, text, score))
+                scored.append(Quote(n, hit.chunk.source, hit.chunk.section, text, score, hit.chunk.named_title))
     scored.sort(key=lambda q: (-q.score, q.n))
     out: list[Quote] = []
     for q in scored:

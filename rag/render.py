@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -76,7 +75,7 @@ class DraftView:
             for q in quotes:
                 line = Text(f"[{q.n}] ", style="bold")
                 line.append(_figures_bold(q.text))
-                line.append(f"  — {q.source}{' · ' + q.section if q.section else ''}", style="dim")
+                line.append(f"  — {_short(q.title) or q.source}{' · ' + q.section if q.section else ''}", style="dim")
                 self.console.print(line)
         self.status(READING)
 
@@ -99,6 +98,10 @@ class DraftView:
         self.out.write("\x1b[0m\r" + (f"\x1b[{rows - 1}A" if rows > 1 else "") + "\x1b[J")
         self.out.flush()
         self.shown = []
+
+
+def _short(title: str, limit: int = 30) -> str:
+    return title if len(title) <= limit else title[:limit] + "…"
 
 
 def _figures_bold(text: str) -> Text:
@@ -166,7 +169,5 @@ def _sources_table(console: Console, result: AnswerResult, numbers: list[int]) -
         if 1 <= n <= len(result.hits):
             c = result.hits[n - 1].chunk
             snippet = focus([c.text], overlap_score(result.answer if not result.refused else result.question), 160)[0]
-            # scraped notices are often named by a hash: the title says what the document is
-            named = c.title and c.title != Path(c.source).stem
-            table.add_row(str(n), f"{c.title}\n{c.source}" if named else c.source, c.section or "-", snippet)
+            table.add_row(str(n), f"{c.named_title}\n{c.source}" if c.named_title else c.source, c.section or "-", snippet)
     console.print(table)

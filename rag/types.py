@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -26,6 +27,12 @@ class ChunkRecord:
     date: str | None
     key: str
     doc_number: str | None = None
+
+    @property
+    def named_title(self) -> str:
+        """The document's title, or "" when it is only its file name: scraped notices are often
+        named by a hash, and the title is what tells a reader which document it is."""
+        return self.title if self.title and self.title != PurePath(self.source).stem else ""
 
 
 @dataclass

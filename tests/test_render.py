@@ -50,3 +50,17 @@ def test_an_answer_with_a_note_is_printed_with_the_note(seeded_app) -> None:  # 
     # the sources table names the document by its title as well as its file
     [cited] = r.cited_chunks()
     assert cited[1].title and cited[1].title in out and cited[1].source in out
+
+
+def test_evidence_names_a_document_by_its_title_not_its_hashed_file_name() -> None:
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=True, width=200)
+    title = "沈阳市人民政府办公室关于印发沈阳市保障防控新冠肺炎疫情一线医务人员及其家属若干措施的通知"
+    with draft_view(console) as view:
+        assert view is not None
+        view.evidence([Quote(1, "e14e6349e7583c1fbdc68973406bc4fa.txt", "五、待遇保障方面",
+                             "对一线医务人员按照一类补助标准给予临时性工作补助。", 0.9, title),
+                       Quote(2, "001.txt", "", "全年完成2346宗劳资纠纷调处工作。", 0.8)])
+    out = buf.getvalue()
+    assert f"— {title[:30]}… · 五、待遇保障方面" in out and "e14e6349" not in out
+    assert "— 001.txt" in out  # a document without a title of its own is named by its file
