@@ -21,6 +21,7 @@ QUESTION_FLOOR = 0.3  # a bare figure is bound through the question's words, whi
 ALT_MARGIN = 0.2  # another clause must bind this much better to count as "the passage says otherwise"
 SLOT_MARGIN = 2  # bigrams of the question's slot another figure must have more of
 BARE_MARGIN = 0.15  # a bare figure has only the question to bind by: a smaller lead decides
+QUALIFIED_ALIKE = 0.6  # two values whose clauses share this much of their words are values of one metric
 _HOW_MANY_RE = re.compile("多少|几")
 _DAY_RE = re.compile(r"(?<!\d)(\d{1,2})月(\d{1,2})日")
 _IDENTIFIER_RE = re.compile(rf"\d{{5,}}|{PHONE}")
@@ -72,6 +73,12 @@ class Evidence:
                 claims.figure_token(o) for o in self.figures
                 if o is not fig and o.kind != "year" and any(s <= o.start and o.end <= e for s, e in cell.spans)}
         return claims.segment(self.full, fig, self.figures), claims.neighbours(self.full, fig, self.figures)
+
+    def qualifiers(self, fig: Figure) -> set[str]:
+        """Tokens of the figures before ``fig`` (one of :attr:`figures`) in its clause, years aside:
+        what it is the value for ("百人以上企业建会率达98.9%")."""
+        start, _ = claims.clause_span(self.full, fig.start, fig.end)
+        return {claims.figure_token(o) for o in self.figures if o.kind != "year" and start <= o.start and o.end <= fig.start}
 
     def binding(self, fig: Figure, grams: set[str]) -> float:
         """How well the words around ``fig`` (one of :attr:`figures`) match the claim's words."""
@@ -201,6 +208,26 @@ class Claim:
             return
         if fig.kind != "year":
             self.backed.append((fig, {i: pf for i, (_, pf) in backing.items()}))
+
+    def check_qualifiers(self, figures: list[Figure]) -> None:
+        """A figure the passage tells apart from another value of the same metric by a figure that
+        qualifies it ("百人以上企业建会率达98.9%，…25-99人企业建会率达到74.4%") must keep that
+        qualifier, in the claim or in its question: "建会率98.9%" alone says it of every firm."""
+        asked = {claims.figure_token(f) for f in figures_in(self.question, already_compact=True)}
+        for fig, backing in self.backed:
+            mine = claims.neighbours(self.body, fig, figures) | asked
+            for i, pf in backing.items():
+                ev = self.evidence[i - 1]
+                quals = ev.qualifiers(pf)
+                if not quals or quals & mine:
+                    continue
+                grams = claims.content_grams(ev.context(pf)[0])
+                if any(fig.same_metric_kind(o) and not fig.matches(o) and ev.qualifiers(o) and not ev.qualifiers(o) & quals
+                       and claims.overlap(grams, ev.context(o)[0]) >= QUALIFIED_ALIKE for o in ev.figures):
+                    start, end = claims.clause_span(ev.full, pf.start, pf.end)
+                    self.findings.append(Finding("figure", f"{fig.text} is stated only with its qualifier "
+                                                 f"({ev.full[start:end]})", f"资料为“{ev.full[start:end]}”"))
+                    return
 
     def fills_other_slot(self, ev: Evidence, fig: Figure, grams: set[str], same: list[tuple[float, Figure]],
                          others: list[tuple[float, Figure]]) -> bool:

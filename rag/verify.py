@@ -186,6 +186,7 @@ def verify_answer(answer: str, passages: list[Evidence] | list[str], question: s
         sentence_years = {f.low for f in figures if f.kind == "year"}
         for fig in figures:
             claim.check_figure(fig, figures)
+        claim.check_qualifiers(figures)
         claim.check_years(sentence_years or q_years)
         claim.check_section_year(sentence_years or q_years, figures)
         claim.check_bounds()

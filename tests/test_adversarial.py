@@ -87,6 +87,8 @@ WRONG = [
     ("w-other-clause", "2019年龙岗区建会率是多少？", RIGHT_RATE + "25-99人企业建会率达到98.9%{c:74.4}。",
      ["verified", "flagged:figure"]),
     ("w-other-clause-alone", "2019年龙岗区25-99人企业建会率是多少？", "25-99人企业建会率达到98.9%{c:74.4}。", "refused"),
+    # the passage tells 98.9% (百人以上企业) from 74.4% (25-99人企业): without its qualifier the figure says all firms
+    ("w-qualifier-dropped", "2019年龙岗区建会率是多少？", "2019年龙岗区建会率达98.9%{c:98.9%}。", "refused"),
     ("w-truncated", "2019年龙岗区建会率是多少？", RIGHT_RATE + "25-99人企业建会率达到74%{c:74.4}。",
      ["verified", "flagged:figure"]),
     ("w-magnitude", "2019年龙岗区总工会完成多少宗劳资纠纷调处，为职工争取了多少经济利益？",

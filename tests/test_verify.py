@@ -495,3 +495,20 @@ def test_a_sentence_of_another_provinces_notice_is_not_the_asked_places() -> Non
     national = Evidence(SHENYANG.text, "关于保障一线医务人员的若干措施")
     assert verify_answer("湖北省对一线医务人员按照一类补助标准给予临时性工作补助[1]。", [national],
                          "湖北省对一线医务人员有什么补助标准？").sentences[0].status == "verified"
+
+
+def test_a_figure_keeps_the_qualifier_that_tells_it_from_another_value_of_its_metric() -> None:
+    rates = Evidence("百人以上企业建会率达98.9%，超额完成95%的年度组建任务，25-99人企业建会率达到74.4%。",
+                     "深圳市龙岗区总工会2019年工作总结")
+    q = "2019年龙岗区建会率是多少？"
+    s = verify_answer("龙岗区建会率达98.9%[1]。", [rates], q).sentences[0]
+    assert (s.status, s.reasons) == ("flagged", ["figure"])
+    assert s.text == f"龙岗区建会率达98.9%{MARK}（资料为“百人以上企业建会率达98.9%”）[1]。"
+    s = verify_answer("建会率达到74.4%[1]。", [rates], q).sentences[0]
+    assert f"{MARK}（资料为“25-99人企业建会率达到74.4%”）" in s.text
+    # with the qualifier in the answer, or in the question, or for a figure no other value rivals: verified
+    assert verify_answer("百人以上企业建会率达98.9%[1]。", [rates], q).sentences[0].status == "verified"
+    assert verify_answer("建会率达98.9%[1]。", [rates], "百人以上企业建会率是多少？").sentences[0].status == "verified"
+    assert verify_answer("超额完成95%的年度组建任务[1]。", [rates], q).sentences[0].status == "verified"
+    # the qualifier itself (百人, followed by its value) is no value that needs one
+    assert verify_answer("百人以上企业完成建会[1]。", [rates], q).sentences[0].status == "verified"
