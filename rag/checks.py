@@ -22,6 +22,7 @@ ALT_MARGIN = 0.2  # another clause must bind this much better to count as "the p
 SLOT_MARGIN = 2  # bigrams of the question's slot another figure must have more of
 BARE_MARGIN = 0.15  # a bare figure has only the question to bind by: a smaller lead decides
 QUALIFIED_ALIKE = 0.6  # two values whose clauses share this much of their words are values of one metric
+_LINK_RE = re.compile("(?:达到|达|为|是|共|计)+$")  # between a metric and its value
 _HOW_MANY_RE = re.compile("多少|几")
 _DAY_RE = re.compile(r"(?<!\d)(\d{1,2})月(\d{1,2})日")
 _IDENTIFIER_RE = re.compile(rf"\d{{5,}}|{PHONE}")
@@ -212,7 +213,8 @@ class Claim:
     def check_qualifiers(self, figures: list[Figure]) -> None:
         """A figure the passage tells apart from another value of the same metric by a figure that
         qualifies it ("百人以上企业建会率达98.9%，…25-99人企业建会率达到74.4%") must keep that
-        qualifier, in the claim or in its question: "建会率98.9%" alone says it of every firm."""
+        qualifier, in the claim or in its question: "建会率98.9%" alone says it of every firm, so the
+        passage's words are put after it ("98.9%（百人以上企业建会率）")."""
         asked = {claims.figure_token(f) for f in figures_in(self.question, already_compact=True)}
         for fig, backing in self.backed:
             mine = claims.neighbours(self.body, fig, figures) | asked
@@ -224,10 +226,11 @@ class Claim:
                 grams = claims.content_grams(ev.context(pf)[0])
                 if any(fig.same_metric_kind(o) and not fig.matches(o) and ev.qualifiers(o) and not ev.qualifiers(o) & quals
                        and claims.overlap(grams, ev.context(o)[0]) >= QUALIFIED_ALIKE for o in ev.figures):
-                    start, end = claims.clause_span(ev.full, pf.start, pf.end)
-                    self.findings.append(Finding("figure", f"{fig.text} is stated only with its qualifier "
-                                                 f"({ev.full[start:end]})", f"资料为“{ev.full[start:end]}”"))
-                    return
+                    start, _ = claims.clause_span(ev.full, pf.start, pf.end)
+                    phrase = _LINK_RE.sub("", ev.full[start:pf.start])
+                    self.rewrites.append((fig.text, f"{fig.text}（{phrase}）",
+                                          f"{fig.text} is the passage's figure for {phrase} only"))
+                    break
 
     def fills_other_slot(self, ev: Evidence, fig: Figure, grams: set[str], same: list[tuple[float, Figure]],
                          others: list[tuple[float, Figure]]) -> bool:

@@ -87,8 +87,6 @@ WRONG = [
     ("w-other-clause", "2019年龙岗区建会率是多少？", RIGHT_RATE + "25-99人企业建会率达到98.9%{c:74.4}。",
      ["verified", "flagged:figure"]),
     ("w-other-clause-alone", "2019年龙岗区25-99人企业建会率是多少？", "25-99人企业建会率达到98.9%{c:74.4}。", "refused"),
-    # the passage tells 98.9% (百人以上企业) from 74.4% (25-99人企业): without its qualifier the figure says all firms
-    ("w-qualifier-dropped", "2019年龙岗区建会率是多少？", "2019年龙岗区建会率达98.9%{c:98.9%}。", "refused"),
     ("w-truncated", "2019年龙岗区建会率是多少？", RIGHT_RATE + "25-99人企业建会率达到74%{c:74.4}。",
      ["verified", "flagged:figure"]),
     ("w-magnitude", "2019年龙岗区总工会完成多少宗劳资纠纷调处，为职工争取了多少经济利益？",
@@ -264,3 +262,12 @@ def test_a_claim_from_a_passage_without_the_quoted_scheme_is_refused(app: App) -
     assert [s.status for s in r.verification.sentences if s.text.strip()] == ["verified"]  # type: ignore[attr-defined]
     assert r.refused and r.relevance >= RELEVANCE_THRESHOLD  # type: ignore[attr-defined]
     assert r.warnings[-1] == "the passages behind the answer do not name “工伤探视”; answered with a refusal"  # type: ignore[attr-defined]
+
+
+def test_a_figure_without_the_qualifier_the_passage_gives_it_is_given_it_back(app: App) -> None:
+    """The report tells 98.9% (百人以上企业) from 74.4% (25-99人企业): "建会率达98.9%" alone would say it
+    of every firm, so the answer shows the passage's words after the figure, corrected."""
+    r, _ = run(app, "2019年龙岗区建会率是多少？", "2019年龙岗区建会率达98.9%{c:98.9%}。")
+    assert not r.refused  # type: ignore[attr-defined]
+    assert [s.status for s in r.verification.sentences if s.text.strip()] == ["corrected"]  # type: ignore[attr-defined]
+    assert r.answer.startswith("2019年龙岗区建会率达98.9%（百人以上企业建会率）[")  # type: ignore[attr-defined]

@@ -502,13 +502,11 @@ def test_a_figure_keeps_the_qualifier_that_tells_it_from_another_value_of_its_me
                      "深圳市龙岗区总工会2019年工作总结")
     q = "2019年龙岗区建会率是多少？"
     s = verify_answer("龙岗区建会率达98.9%[1]。", [rates], q).sentences[0]
-    assert (s.status, s.reasons) == ("flagged", ["figure"])
-    assert s.text == f"龙岗区建会率达98.9%{MARK}（资料为“百人以上企业建会率达98.9%”）[1]。"
-    s = verify_answer("建会率达到74.4%[1]。", [rates], q).sentences[0]
-    assert f"{MARK}（资料为“25-99人企业建会率达到74.4%”）" in s.text
-    # with the qualifier in the answer, or in the question, or for a figure no other value rivals: verified
-    assert verify_answer("百人以上企业建会率达98.9%[1]。", [rates], q).sentences[0].status == "verified"
-    assert verify_answer("建会率达98.9%[1]。", [rates], "百人以上企业建会率是多少？").sentences[0].status == "verified"
-    assert verify_answer("超额完成95%的年度组建任务[1]。", [rates], q).sentences[0].status == "verified"
-    # the qualifier itself (百人, followed by its value) is no value that needs one
-    assert verify_answer("百人以上企业完成建会[1]。", [rates], q).sentences[0].status == "verified"
+    assert (s.status, s.text) == ("corrected", "龙岗区建会率达98.9%（百人以上企业建会率）[1]。")
+    assert s.notes == ["98.9% is the passage's figure for 百人以上企业建会率 only"]
+    assert verify_answer("74.4%[1]。", [rates], q).sentences[0].text == "74.4%（25-99人企业建会率）[1]。"
+    # with the qualifier in the answer, or in the question, or for a figure no other value rivals: as written
+    for answer, asked in (("百人以上企业建会率达98.9%[1]。", q), ("建会率达98.9%[1]。", "百人以上企业建会率是多少？"),
+                          ("超额完成95%的年度组建任务[1]。", q), ("百人以上企业完成建会[1]。", q)):
+        s = verify_answer(answer, [rates], asked).sentences[0]
+        assert (s.status, s.text) == ("verified", answer), s.notes
