@@ -133,7 +133,7 @@ def _merge(fragment: str, previous: str, asks: bool) -> _Merged | None:
             out = out.replace(subject, place, 1) if subject else place + out
         if year:
             out = _YEAR_RE.sub(year.group(0), out, count=1) if _YEAR_RE.search(out) else year.group(0) + out
-        return _Merged(out + "？")
+        return _Merged(_with_rest(out, fragment.replace(place, "", 1).replace(year.group(0) if year else "", "", 1)) + "？")
     if not asks:
         head = _shared_head(fragment, prev_body)
         if head:
@@ -163,6 +163,22 @@ def _merge(fragment: str, previous: str, asks: bool) -> _Merged | None:
         # "服务了多少职工？" after "…组织了多少场职工培训活动？": of those 职工培训活动
         carried.append(counted)
     return _Merged("".join(carried) + fragment + "？", tuple(carried)) if carried else None
+
+
+def _with_rest(question: str, rest: str) -> str:
+    """``question`` asked of what the fragment adds to its year or place ("那2020年的目标呢？": 的目标),
+    put before the question word and the verb that leads to it ("…建会率的目标是多少")."""
+    rest = rest.strip("的，, ")
+    if not rest or rest in question:
+        return question
+    q = _QUESTION_RE.search(question)
+    at = q.start() if q else len(question)
+    while at > 0 and question[at - 1] in _LINK_CHARS:
+        at -= 1
+    return f"{question[:at]}的{rest}{question[at:]}"
+
+
+_LINK_CHARS = "是为有达到"
 
 
 def _counted(question: str) -> str:
