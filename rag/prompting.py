@@ -53,10 +53,14 @@ def passage_heading(title: str, doc_number: str | None, section: str, source: st
 
 
 def prompt_form(text: str) -> str:
-    """A passage as the model reads it: simplified, without inline pinyin or spaces between CJK
-    characters. The small models copy simplified figures and names more faithfully, and the same text
-    costs fewer tokens; the user and the checker still see the original."""
-    return squeeze_cjk_spaces(to_simplified(strip_pinyin(text)))
+    """A passage as the model reads it: simplified, without inline pinyin, spaces between CJK
+    characters or Markdown bold marks (scraped reports: "**二是持续创新职工教育培训模式。**"). The small
+    models copy simplified figures and names more faithfully, and the same text costs fewer tokens;
+    the user and the checker still see the original."""
+    return squeeze_cjk_spaces(to_simplified(strip_pinyin(_BOLD_RE.sub(r"\1", text))))
+
+
+_BOLD_RE = re.compile(r"\*\*([^*\n]{1,80})\*\*")
 
 
 def prompt_passages(hits: list[Hit], score: Callable[[str], float], gen: GenerationSettings) -> list[PromptPassage]:

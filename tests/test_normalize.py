@@ -99,3 +99,11 @@ def test_long_line_mentioning_chrome_words_is_content() -> None:
 ])
 def test_byline_and_footer_dropped_inside_a_line(raw: str, expected: str) -> None:
     assert clean_text(raw) == expected
+
+
+def test_the_model_reads_no_markdown_bold_marks() -> None:
+    from rag.prompting import prompt_form
+
+    text = "文化自信进一步提升。**探索建立职工心理服务体系。**制定《打造共建共治共享社会治理格局》"
+    assert prompt_form(text) == "文化自信进一步提升。探索建立职工心理服务体系。制定《打造共建共治共享社会治理格局》"
+    assert prompt_form("3*4=12，**") == "3*4=12，**"  # a lone mark is text
