@@ -22,6 +22,7 @@ ALT_MARGIN = 0.2  # another clause must bind this much better to count as "the p
 SLOT_MARGIN = 2  # bigrams of the question's slot another figure must have more of
 BARE_MARGIN = 0.15  # a bare figure has only the question to bind by: a smaller lead decides
 QUALIFIED_ALIKE = 0.6  # two values whose clauses share this much of their words are values of one metric
+NARROWER = 2  # question bigrams a later value of the sentence must add to be the one asked
 _LINK_RE = re.compile("(?:达到|达|为|是|共|计)+$")  # between a metric and its value
 _HOW_MANY_RE = re.compile("多少|几")
 _DAY_RE = re.compile(r"(?<!\d)(\d{1,2})月(\d{1,2})日")
@@ -120,6 +121,21 @@ class Evidence:
         return set()
 
 
+def _narrower_after(ev: Evidence, pf: Figure, asked: set[str]) -> bool:
+    """Another value of the same kind later in ``pf``'s sentence is stated for more of the question's
+    words: "在建省大中型项目复工率达93.5%，其中基础设施项目复工率达89.8%" asked of 基础设施项目."""
+    start = ev.full.find(claims.sentence_around(ev.full, pf.start), max(0, pf.start - 400))
+    if start < 0:
+        return False
+    def upto(fig: Figure) -> float:  # the question's words from the sentence's start to the end of fig's clause
+        return claims.overlap(asked, ev.full[start:claims.clause_span(ev.full, fig.start, fig.end)[1]]) * len(asked)
+
+    sentence_end = start + len(claims.sentence_around(ev.full, pf.start))
+    before = upto(pf)
+    return any(o.start > pf.end and o.end <= sentence_end and pf.same_metric_kind(o) and not pf.matches(o)
+               and upto(o) >= before + NARROWER for o in ev.figures)
+
+
 @dataclass
 class Finding:
     reason: str
@@ -184,6 +200,8 @@ class Claim:
                 continue  # a bare figure, while the question's words point to another figure of the passage
             if not own and self.fills_other_slot(ev, fig, grams, same, others):
                 continue  # a bare figure, while another one stands where the question's 多少 does
+            if not own and _narrower_after(ev, best[1], asked):
+                continue  # "93.5%" to "…其中基础设施项目复工率达到了多少？": 89.8% is the one 其中 narrows to
             backing[i] = best
         if rival and rival[0] >= (STRONG if own else QUESTION_FLOOR):
             # a passage that holds the figure alone backs nothing while a cited passage gives this

@@ -510,3 +510,16 @@ def test_a_figure_keeps_the_qualifier_that_tells_it_from_another_value_of_its_me
                           ("超额完成95%的年度组建任务[1]。", q), ("百人以上企业完成建会[1]。", q)):
         s = verify_answer(answer, [rates], asked).sentences[0]
         assert (s.status, s.text) == ("verified", answer), s.notes
+
+
+def test_a_bare_figure_is_not_the_one_asked_when_a_later_value_of_its_sentence_narrows_to_the_question() -> None:
+    works = Evidence("目前，全省复工复产取得阶段性成效，在建省大中型项目复工率达93.5%，其中基础设施项目复工率达89.8%。",
+                     "江西加快推进重大基础设施项目复工复产")
+    q = "目前江西省在建省大中型项目中基础设施项目复工率达到了多少？"
+    s = verify_answer("93.5%[1]。", [works], q).sentences[0]
+    assert (s.status, s.reasons) == ("flagged", ["figure"])
+    assert verify_answer("89.8%[1]。", [works], q).sentences[0].status == "verified"
+    assert verify_answer("93.5%[1]。", [works], "目前江西省在建省大中型项目复工率达到了多少？").sentences[0].status == "verified"
+    # a later value for words the question does not ask (其中党员) leaves the figure asked alone
+    staff = Evidence("江苏省交通运输行业每天有4.4万名交通干部职工奋战在防疫一线，其中党员有8000多名。")
+    assert verify_answer("4.4万名[1]。", [staff], "江苏省每天有多少名交通干部职工奋战在防疫一线？").sentences[0].status == "verified"
