@@ -279,8 +279,11 @@ class Claim:
             if any(i in self.cites for i in good):
                 continue
             if good:
-                self.cites = sorted({*self.cites, good[0]})
-                self.recited.append(f"re-cited to [{good[0]}], which states {fig.text} for the year asked")
+                # a passage that states the claim's only figure for another year is no source of it
+                wrong = [i for i in self.cites if i in stated and i not in good] if len(self.backed) == 1 else []
+                self.cites = sorted({*(i for i in self.cites if i not in wrong), good[0]})
+                self.recited.append(f"re-cited to [{good[0]}], which states {fig.text} for the year asked" +
+                                    "".join(f"; [{i}] removed: it states {fig.text} for another year" for i in wrong))
                 continue
             cited = next((i for i in self.cites if i in stated), next(iter(stated)))
             shown = "、".join(f"{int(y)}年" for y in sorted(stated[cited]))

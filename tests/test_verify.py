@@ -523,3 +523,12 @@ def test_a_bare_figure_is_not_the_one_asked_when_a_later_value_of_its_sentence_n
     # a later value for words the question does not ask (其中党员) leaves the figure asked alone
     staff = Evidence("江苏省交通运输行业每天有4.4万名交通干部职工奋战在防疫一线，其中党员有8000多名。")
     assert verify_answer("4.4万名[1]。", [staff], "江苏省每天有多少名交通干部职工奋战在防疫一线？").sentences[0].status == "verified"
+
+
+def test_a_figure_recited_to_the_year_asked_loses_the_citation_of_another_years_passage() -> None:
+    plan = Evidence("综合各方面因素，建议今年全市生产总值增长5%左右。", "2025年上海市政府工作报告", section="二、2025年主要任务")
+    review = Evidence("全市生产总值增长5%，城镇调查失业率4.2%。", "2025年上海市政府工作报告", section="一、2024年工作回顾")
+    s = verify_answer("2025年上海市生产总值预期增长目标是5%左右[2]。", [plan, review],
+                      "2025年上海市地区生产总值预期增长目标是多少？").sentences[0]
+    assert (s.status, s.citations) == ("corrected", [1])
+    assert s.notes == ["re-cited to [1], which states 5% for the year asked; [2] removed: it states 5% for another year"]
