@@ -27,6 +27,7 @@ def check_names(claim: Claim, q_names: list[str]) -> None:
         other = claim.recite_to_passage_naming(name, name)
         if other is not None:
             texts.append(claim.evidence[other - 1].full)
+            _drop_foreign_citations(claim, name)
             continue
         claim.findings.append(Finding("entity", f"the cited passages do not mention {name}", f"资料未提及{name}"))
     others = {n for t in texts for n in claims.names_in(t)} - set(q_names)
@@ -35,6 +36,17 @@ def check_names(claim: Claim, q_names: list[str]) -> None:
         # the passages speak of another place (a notice that says only 本市 is not flagged)
         claim.findings.append(Finding("entity", f"the cited passages are about {'、'.join(sorted(others))}, "
                                       f"not {'、'.join(q_names)}", f"资料未提及{q_names[0]}"))
+
+
+def _drop_foreign_citations(claim: Claim, name: str) -> None:
+    """Once the claim is re-cited to the passage naming its place, a cited passage of a document
+    about a place in another province goes (2%左右 of 四川, cited to 四川's report and 宁夏's), while
+    the claim's figures stay backed by the passages left."""
+    foreign = {i: owner for i in claim.cites if (owner := other_issuer(claim.evidence[i - 1].title, [name]))}
+    left = [i for i in claim.cites if i not in foreign]
+    if foreign and left and all(any(i in backing for i in left) for _, backing in claim.backed):
+        claim.cites = left
+        claim.recited.extend(f"[{i}] removed: its document is {owner}'s" for i, owner in foreign.items())
 
 
 def check_titles(claim: Claim) -> None:

@@ -532,3 +532,15 @@ def test_a_figure_recited_to_the_year_asked_loses_the_citation_of_another_years_
                       "2025年上海市地区生产总值预期增长目标是多少？").sentences[0]
     assert (s.status, s.citations) == ("corrected", [1])
     assert s.notes == ["re-cited to [1], which states 5% for the year asked; [2] removed: it states 5% for another year"]
+
+
+def test_a_claim_recited_to_its_places_passage_loses_the_citation_of_another_provinces_report() -> None:
+    sichuan = Evidence("城镇新增就业85万人，城镇调查失业率5.5%左右，居民消费价格涨幅2%左右。", "2025年四川省政府工作报告")
+    ningxia = Evidence("规上工业增加值增长6.5%，居民消费价格涨幅2%左右。", "2025年宁夏政府工作报告")
+    q = "四川省政府工作报告提出2025年居民消费价格涨幅控制在多少？"
+    s = verify_answer("四川省2025年居民消费价格涨幅控制在2%左右[2]。", [sichuan, ningxia], q).sentences[0]
+    assert (s.status, s.citations) == ("corrected", [1])
+    assert s.notes == ["re-cited to [1], which names 四川", "[2] removed: its document is 宁夏's"]
+    # a cited passage of no place's document stays
+    national = Evidence(ningxia.text, "关于2025年国民经济和社会发展计划的报告")
+    assert verify_answer("四川省2025年居民消费价格涨幅控制在2%左右[2]。", [sichuan, national], q).sentences[0].citations == [1, 2]
