@@ -67,9 +67,13 @@ _STRICT_UNITS = ("个百分点|百分点|人次|平方米|公里|小时|%|元|�
 _STRICT_RE = re.compile(rf"(?<![\d.])(\d+(?:\.\d+)?)(万亿|千万|百万|万|亿|千)?(?:多|余)?({_STRICT_UNITS})?")
 
 
+_LIST_NUMBER_RE = re.compile(r"(?:^|(?<=[。；;：:\n]))\s*\d{1,2}(?:[.．](?!\d)|、)")  # "1. …；2、…": numbering, no figure
+
+
 def strict_figures(text: str) -> list[tuple[str, str, str]]:
-    """(digits, magnitude, unit) of each Arabic figure: "2.8亿元" -> ("2.8", "亿", "元")."""
-    norm = normal_form(strip_citations(strip_marks(text))).replace(",", "")
+    """(digits, magnitude, unit) of each Arabic figure: "2.8亿元" -> ("2.8", "亿", "元"); the numbers
+    of a list's items are none."""
+    norm = _LIST_NUMBER_RE.sub("", normal_form(strip_citations(strip_marks(text))).replace(",", ""))
     return [(m.group(1), m.group(2) or "", m.group(3) or "") for m in _STRICT_RE.finditer(norm)]
 
 

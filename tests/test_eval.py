@@ -54,6 +54,9 @@ def test_contains_all_respects_number_boundaries() -> None:
 
 
 def test_strict_figures_by_hand() -> None:
+    # a list's numbering is no figure; a decimal after a full stop is one
+    assert m.strict_figures("目标：1. 百人以上企业全覆盖[1]。2. 25人-99人企业[1]。3、推进；4.5%") == [
+        ("25", "", "人"), ("99", "", "人"), ("4.5", "", "%")]
     assert m.strict_figures("争取1.8亿元，覆盖27.9万人[2]，占98.9%") == [("1.8", "亿", "元"), ("27.9", "万", "人"),
                                                                     ("98.9", "", "%")]
     # "[2]" is a citation, not a figure; 2.8万元 is not 2.8亿元; a figure without a unit matches its digits
