@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -90,6 +91,10 @@ def _years(text: str) -> set[str]:
     return set(YEAR_RE.findall(text))
 
 
+def asked_years(question: str) -> set[str]:
+    return _years(compact(question))
+
+
 def _bm25(retriever: Retriever) -> BM25Index:
     return retriever.store.bm25(retriever.settings.bm25_k1, retriever.settings.bm25_b)
 
@@ -130,16 +135,30 @@ def evidence_check(terms: QuestionTerms, question: str, hits: list[Hit]) -> tupl
     return terms.coverage(text), missing
 
 
-def shown_passages(terms: QuestionTerms, hits: list[Hit], floor: float) -> list[Hit]:
+def shown_passages(terms: QuestionTerms, hits: list[Hit], floor: float, asked_years: AbstractSet[str] = frozenset()
+                   ) -> list[Hit]:
     """The hits the prompt shows, renumbered from 1: those whose title, section and text hold at least
-    ``floor`` of what the best one holds of the question's weighted terms. A passage that shares only
-    the topic costs prompt tokens and gives a small model a sentence to copy as an answer."""
+    ``floor`` of what the best one holds of the question's weighted terms (half as much under a
+    section headed by another year than ``asked_years``). A passage that shares only the topic costs
+    prompt tokens and gives a small model a sentence to copy as an answer."""
     if floor <= 0 or not hits:
         return hits
-    cover = [terms.coverage(passage_context(h.chunk)) for h in hits]
+    weight = [_section_year_weight(h.chunk.section, asked_years) for h in hits]
+    cover = [terms.coverage(passage_context(h.chunk)) * w for h, w in zip(hits, weight, strict=True)]
     best = max(cover)
-    kept = [h for h, c in zip(hits, cover, strict=True) if c >= floor * best]
+    # in rank order, but the year asked before another year's sections: small models copy from [1]
+    kept = [h for _, h, c in sorted(zip(weight, hits, cover, strict=True), key=lambda x: -x[0]) if c >= floor * best]
     return [replace(h, rank=n) for n, h in enumerate(kept, 1)]
+
+
+OTHER_YEAR_WEIGHT = 0.5  # a section headed by another year than the one asked counts this much
+
+
+def _section_year_weight(section: str, asked: AbstractSet[str]) -> float:
+    """A passage under "二、关于2025年工作" is about 2025: for a question about 2024 it weighs less
+    than the review of 2024, which may say 粮食总产 where the question says 粮食产量."""
+    years = _years(section)
+    return OTHER_YEAR_WEIGHT if asked and years and not years & asked else 1.0
 
 
 def content_terms(terms: QuestionTerms, question: str, in_store: Callable[[str], bool]) -> QuestionTerms:
@@ -248,7 +267,7 @@ def answer_question(question: str, retriever: Retriever, llm: LLM, settings: Set
             on_token(refusal)
         return AnswerResult(question, refusal, True, hits, [], None, [*warnings, f"refused before generation: {why}"],
                             timings, evidence=quotes)
-    hits = shown_passages(terms, hits, settings.generation.passage_floor)
+    hits = shown_passages(terms, hits, settings.generation.passage_floor, asked_years(question))
     quotes = best_quotes(terms, hits, question)
     timings["evidence"] = time.perf_counter() - t_start
     if on_evidence:

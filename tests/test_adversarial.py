@@ -111,7 +111,6 @@ WRONG = [
      "refused"),
     ("w-year-in-range", "龙岗区总工会2024年2月9日的工作推进会在哪里召开？",
      "龙岗区总工会2024年2月9日的工作推进会在坂田街道天安云谷国际会议厅召开{c:坂田街道}。", "refused"),
-    ("w-year-asked", "2020年龙岗区百人以上企业建会率是多少？", "百人以上企业建会率达98.9%{c:98.9%}。", "refused"),
     ("w-place-in-answer", "2019年龙岗区百人以上企业建会率达到多少？",
      "成功推动多个长期未建会企业完成建会{c:98.9%}。福田区百人以上企业建会率达98.9%{c:98.9%}。", ["verified", "flagged:entity"]),
     ("w-place-asked", "2019年福田区百人以上企业建会率达到多少？", "百人以上企业建会率达98.9%{c:98.9%}。",
@@ -271,3 +270,15 @@ def test_a_figure_without_the_qualifier_the_passage_gives_it_is_given_it_back(ap
     assert not r.refused  # type: ignore[attr-defined]
     assert [s.status for s in r.verification.sentences if s.text.strip()] == ["corrected"]  # type: ignore[attr-defined]
     assert r.answer.startswith("2019年龙岗区建会率达98.9%（百人以上企业建会率）[")  # type: ignore[attr-defined]
+
+
+def test_another_years_figure_is_not_shown_and_if_shown_not_given_for_the_year_asked(app: App) -> None:
+    """98.9% is the 2019 review's; asked for 2020, its section weighs half and is left out of the
+    prompt, and with every passage shown the copy of it is refused."""
+    q, template = "2020年龙岗区百人以上企业建会率是多少？", "百人以上企业建会率达98.9%{c:98.9%}。"
+    with pytest.raises(AssertionError, match="no passage in the prompt holds"):
+        run(app, q, template)
+    r, _ = run(app, q, template, floor=0.0)
+    assert r.refused  # type: ignore[attr-defined]
+    assert [(s.status, s.reasons) for s in r.verification.sentences if s.text.strip()] == [  # type: ignore[attr-defined]
+        ("flagged", ["year"])]
