@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.normalize import compact, squeeze_cjk_spaces, strip_pinyin, to_simplified
+from rag.normalize import compact, has_cjk, squeeze_cjk_spaces, strip_pinyin, to_simplified
 from rag.resources import prompt_file
 from rag.settings import GenerationSettings
 from rag.types import Hit
@@ -43,7 +43,7 @@ def passage_heading(title: str, doc_number: str | None, section: str, source: st
     """What a passage is from: the document's title and 文号, then its section. Small models answer
     "which notice / 发文字号" questions from this line, and the checker accepts figures in it."""
     parts = []
-    if title and title != Path(source).stem:
+    if title and (title != Path(source).stem or has_cjk(title)):  # a file named by its title, not by a hash
         title = _COVER_NOTE_RE.sub(r"\1", title)  # 关于印发《X》的通知 -> X
         parts.append(f"《{title[:HEADING_TITLE_CHARS].strip('《》')}》")
     if doc_number:

@@ -186,6 +186,16 @@ def test_passage_heading_settings_keep_their_old_meaning() -> None:
     assert GenerationSettings(passage_heading=False).passage_heading == "off"
 
 
+def test_a_document_named_by_its_title_is_headed_by_it_and_one_named_by_a_hash_is_not() -> None:
+    """Thirty-one provincial reports named "2025年甘肃省政府工作报告.docx": without the title the
+    model cannot tell 甘肃's grain output from 湖南's."""
+    from rag.prompting import passage_heading
+
+    assert passage_heading("2025年甘肃省政府工作报告", None, "一、2024年工作回顾", "2025年甘肃省政府工作报告.docx") == (
+        "《2025年甘肃省政府工作报告》 > 一、2024年工作回顾")
+    assert passage_heading("001_db1d55a4d02b970e", None, "一、2024年工作回顾", "001_db1d55a4d02b970e.txt") == "一、2024年工作回顾"
+
+
 def test_relevance_is_read_where_the_claim_comes_from() -> None:
     """A passage whose other sentences hold the question's words backs no answer copied from its
     one sentence about something else; the same passage backs the sentence that answers."""
