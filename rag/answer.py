@@ -13,6 +13,7 @@ from rag import claims, places
 from rag.chunk import split_sentences
 from rag.errors import QuestionError
 from rag.figures import figures_in
+from rag.namechecks import other_issuer
 from rag.normalize import compact, has_cjk, to_simplified
 from rag.prompting import build_qa_prompt, prompt, prompt_passages, refusal_text, strip_echoes
 from rag.quotes import Quote, best_quotes, sentence_score
@@ -135,14 +136,17 @@ def evidence_check(terms: QuestionTerms, question: str, hits: list[Hit]) -> tupl
     return terms.coverage(text), missing
 
 
-def shown_passages(terms: QuestionTerms, hits: list[Hit], floor: float, asked_years: AbstractSet[str] = frozenset()
-                   ) -> list[Hit]:
+def shown_passages(terms: QuestionTerms, hits: list[Hit], floor: float, asked_years: AbstractSet[str] = frozenset(),
+                   asked_places: list[str] | None = None) -> list[Hit]:
     """The hits the prompt shows, renumbered from 1: those whose title, section and text hold at least
     ``floor`` of what the best one holds of the question's weighted terms (half as much under a
     section headed by another year than ``asked_years``). A passage that shares only the topic costs
     prompt tokens and gives a small model a sentence to copy as an answer."""
     if floor <= 0 or not hits:
         return hits
+    if asked_places:  # another province's report, silent on the place asked, states the same metric for its own
+        hits = [h for h in hits if not other_issuer(h.chunk.title, asked_places)
+                or any(p in compact(h.chunk.text) for p in asked_places)] or hits
     weight = [_section_year_weight(h.chunk.section, asked_years) for h in hits]
     cover = [terms.coverage(passage_context(h.chunk)) * w for h, w in zip(hits, weight, strict=True)]
     best = max(cover)
@@ -267,7 +271,8 @@ def answer_question(question: str, retriever: Retriever, llm: LLM, settings: Set
             on_token(refusal)
         return AnswerResult(question, refusal, True, hits, [], None, [*warnings, f"refused before generation: {why}"],
                             timings, evidence=quotes)
-    hits = shown_passages(terms, hits, settings.generation.passage_floor, asked_years(question))
+    hits = shown_passages(terms, hits, settings.generation.passage_floor, asked_years(question),
+                          claims.names_in(compact(question)))
     quotes = best_quotes(terms, hits, question)
     timings["evidence"] = time.perf_counter() - t_start
     if on_evidence:

@@ -346,3 +346,24 @@ def test_a_section_of_another_year_than_the_one_asked_weighs_half_in_choosing_th
     assert [(h.rank, h.chunk.section) for h in shown] == [(1, "一、2024年工作回顾"), (2, "二、关于2025年工作")]
     # asked about 2025, or with no year asked, the plan is shown
     assert [h.chunk.section for h in shown_passages(terms, [plan, review], 0.7, {"2025"})] == ["二、关于2025年工作"]
+
+
+def test_another_provinces_report_silent_on_the_place_asked_is_not_shown() -> None:
+    from rag.answer import shown_passages
+    from rag.types import ChunkRecord, Hit, QuestionTerms
+
+    def hit(n: int, title: str, text: str) -> Hit:
+        return Hit(n, ChunkRecord(n, title, n, text, text, "一、2024年工作回顾", "other", f"{title}.docx", title, None, "k"),
+                   1.0 / n)
+
+    hunan = hit(1, "2025年湖南省政府工作报告", "粮食总产达615.6亿斤、创近5年新高。")
+    gansu = hit(2, "2025年甘肃省政府工作报告", "粮食播种面积、单产、总产“三增长”，粮食产量259.2亿斤。")
+    aid = hit(3, "2025年江苏省政府工作报告", "支援湖南抗洪，调运粮食1万吨。")
+    national = hit(4, "2025年国务院政府工作报告", "全国粮食产量1.4万亿斤。")
+    terms = QuestionTerms({"粮食": 1.0, "产量": 1.0})
+    shown = shown_passages(terms, [hunan, gansu, aid, national], 0.1, asked_places=["湖南"])
+    assert [h.chunk.title for h in shown] == ["2025年湖南省政府工作报告", "2025年江苏省政府工作报告", "2025年国务院政府工作报告"]
+    assert [h.rank for h in shown] == [1, 2, 3]
+    # with no place asked, or only other provinces' reports retrieved, nothing is left out for it
+    assert len(shown_passages(terms, [hunan, gansu, aid, national], 0.1)) == 4
+    assert len(shown_passages(terms, [gansu], 0.1, asked_places=["湖南"])) == 1
