@@ -96,6 +96,12 @@ def asked_years(question: str) -> set[str]:
     return _years(compact(question))
 
 
+def asked_places(question: str) -> list[str]:
+    """The places the question names: 吉利集团 is a company, though 吉利 is also a district of 洛阳."""
+    q = compact(question)
+    return [n for n in claims.names_in(q) if not re.search(f"{n}(?:集团|公司)", q)]
+
+
 def _bm25(retriever: Retriever) -> BM25Index:
     return retriever.store.bm25(retriever.settings.bm25_k1, retriever.settings.bm25_b)
 
@@ -271,8 +277,7 @@ def answer_question(question: str, retriever: Retriever, llm: LLM, settings: Set
             on_token(refusal)
         return AnswerResult(question, refusal, True, hits, [], None, [*warnings, f"refused before generation: {why}"],
                             timings, evidence=quotes)
-    hits = shown_passages(terms, hits, settings.generation.passage_floor, asked_years(question),
-                          claims.names_in(compact(question)))
+    hits = shown_passages(terms, hits, settings.generation.passage_floor, asked_years(question), asked_places(question))
     quotes = best_quotes(terms, hits, question)
     timings["evidence"] = time.perf_counter() - t_start
     if on_evidence:

@@ -367,3 +367,10 @@ def test_another_provinces_report_silent_on_the_place_asked_is_not_shown() -> No
     # with no place asked, or only other provinces' reports retrieved, nothing is left out for it
     assert len(shown_passages(terms, [hunan, gansu, aid, national], 0.1)) == 4
     assert len(shown_passages(terms, [gansu], 0.1, asked_places=["湖南"])) == 1
+
+
+def test_a_company_is_no_place_asked() -> None:
+    from rag.answer import asked_places
+
+    assert asked_places("吉利集团工会总结的产改工作“四个坚持”是什么？") == []
+    assert asked_places("湖南省2024年粮食产量是多少？") == ["湖南"]
