@@ -233,15 +233,24 @@ class Claim:
         qualifies it ("百人以上企业建会率达98.9%，…25-99人企业建会率达到74.4%") must keep that
         qualifier, in the claim or in its question: "建会率98.9%" alone says it of every firm, so the
         passage's words are put after it ("98.9%（百人以上企业建会率）")."""
-        asked = {claims.figure_token(f) for f in figures_in(self.question, already_compact=True)}
+        asked = {claims.figure_token(f) for f in figures_in(self.question, already_compact=True) if f.kind != "year"}
         for fig, backing in self.backed:
             mine = claims.neighbours(self.body, fig, figures) | asked
             for i, pf in backing.items():
                 ev = self.evidence[i - 1]
                 quals = ev.qualifiers(pf)
-                if not quals or quals & mine:
+                if not quals:
                     continue
                 grams = claims.content_grams(ev.context(pf)[0])
+                asked_for = [o for o in ev.figures if fig.same_metric_kind(o) and ev.qualifiers(o) & asked
+                             and claims.overlap(grams, ev.context(o)[0]) >= QUALIFIED_ALIKE] if not quals & asked else []
+                if asked_for and not any(f.matches(o) for f in figures for o in asked_for):
+                    # "25-99人企业建会率达到74.4%" to "百人以上企业建会率达到多少？": true, and no answer
+                    self.findings.append(Finding("figure", f"{fig.text} is the passage's figure for another group than "
+                                                 f"the one asked ({asked_for[0].text})", f"资料为{asked_for[0].text}"))
+                    return
+                if quals & mine:
+                    continue
                 if any(fig.same_metric_kind(o) and not fig.matches(o) and ev.qualifiers(o) and not ev.qualifiers(o) & quals
                        and claims.overlap(grams, ev.context(o)[0]) >= QUALIFIED_ALIKE for o in ev.figures):
                     start, _ = claims.clause_span(ev.full, pf.start, pf.end)

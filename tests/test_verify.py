@@ -544,3 +544,16 @@ def test_a_claim_recited_to_its_places_passage_loses_the_citation_of_another_pro
     # a cited passage of no place's document stays
     national = Evidence(ningxia.text, "关于2025年国民经济和社会发展计划的报告")
     assert verify_answer("四川省2025年居民消费价格涨幅控制在2%左右[2]。", [sichuan, national], q).sentences[0].citations == [1, 2]
+
+
+def test_a_figure_for_another_group_than_the_one_asked_is_no_answer() -> None:
+    rates = Evidence("百人以上企业建会率达98.9%，超额完成95%的年度组建任务，25-99人企业建会率达到74.4%。",
+                     "深圳市龙岗区总工会2019年工作总结")
+    q = "2019年龙岗区百人以上企业建会率达到多少？"
+    for answer in ("25-99人企业建会率达到74.4%[1]。", "建会率达到74.4%[1]。"):
+        s = verify_answer(answer, [rates], q).sentences[0]
+        assert (s.status, s.reasons) == ("flagged", ["figure"])
+        assert f"{MARK}（资料为98.9%）" in s.text
+    # with the value asked beside it, or asked of 25-99人企业, it stands
+    assert verify_answer("百人以上企业建会率达98.9%，25-99人企业建会率达到74.4%[1]。", [rates], q).sentences[0].status == "verified"
+    assert verify_answer("25-99人企业建会率达到74.4%[1]。", [rates], "2019年25-99人企业建会率是多少？").sentences[0].status == "verified"
