@@ -76,7 +76,7 @@ def settings_for(base: Any, variant: str) -> Any:
 
 
 def count_only(app: Any, items: list[dict[str, Any]]) -> None:
-    from rag.answer import asked_places, asked_years, question_terms, shown_passages
+    from rag.answer import asked_places, question_terms, shown_passages
     from rag.metrics import contains_all, gold_recall
     from rag.prompting import build_qa_prompt, prompt_passages
     from rag.quotes import sentence_score
@@ -90,8 +90,7 @@ def count_only(app: Any, items: list[dict[str, Any]]) -> None:
             result = app.retriever.search(item["question"])
             terms = question_terms(app.retriever, result.query_tokens)
             score = sentence_score(terms, item["question"])
-            hits = shown_passages(terms, result.hits, s.generation.passage_floor, asked_years(item["question"]),
-                                 asked_places(item["question"]))
+            hits = shown_passages(terms, result.hits, s.generation.passage_floor, asked_places(item["question"]))
             built = build_qa_prompt(item["question"], prompt_passages(hits, score, s.generation),
                                     llm.count_tokens, llm.n_ctx - s.generation.max_tokens - 32)
             if fixed is None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -92,10 +91,6 @@ def _years(text: str) -> set[str]:
     return set(YEAR_RE.findall(text))
 
 
-def asked_years(question: str) -> set[str]:
-    return _years(compact(question))
-
-
 def asked_places(question: str) -> list[str]:
     """The places the question names: 吉利集团 is a company, though 吉利 is also a district of 洛阳."""
     q = compact(question)
@@ -142,33 +137,20 @@ def evidence_check(terms: QuestionTerms, question: str, hits: list[Hit]) -> tupl
     return terms.coverage(text), missing
 
 
-def shown_passages(terms: QuestionTerms, hits: list[Hit], floor: float, asked_years: AbstractSet[str] = frozenset(),
-                   asked_places: list[str] | None = None) -> list[Hit]:
+def shown_passages(terms: QuestionTerms, hits: list[Hit], floor: float, asked_places: list[str] | None = None
+                   ) -> list[Hit]:
     """The hits the prompt shows, renumbered from 1: those whose title, section and text hold at least
-    ``floor`` of what the best one holds of the question's weighted terms (half as much under a
-    section headed by another year than ``asked_years``). A passage that shares only the topic costs
-    prompt tokens and gives a small model a sentence to copy as an answer."""
+    ``floor`` of what the best one holds of the question's weighted terms. A passage that shares only
+    the topic costs prompt tokens and gives a small model a sentence to copy as an answer."""
     if floor <= 0 or not hits:
         return hits
     if asked_places:  # another province's report, silent on the place asked, states the same metric for its own
         hits = [h for h in hits if not other_issuer(h.chunk.title, asked_places)
                 or any(p in compact(h.chunk.text) for p in asked_places)] or hits
-    weight = [_section_year_weight(h.chunk.section, asked_years) for h in hits]
-    cover = [terms.coverage(passage_context(h.chunk)) * w for h, w in zip(hits, weight, strict=True)]
+    cover = [terms.coverage(passage_context(h.chunk)) for h in hits]
     best = max(cover)
-    # in rank order, but the year asked before another year's sections: small models copy from [1]
-    kept = [h for _, h, c in sorted(zip(weight, hits, cover, strict=True), key=lambda x: -x[0]) if c >= floor * best]
+    kept = [h for h, c in zip(hits, cover, strict=True) if c >= floor * best]
     return [replace(h, rank=n) for n, h in enumerate(kept, 1)]
-
-
-OTHER_YEAR_WEIGHT = 0.5  # a section headed by another year than the one asked counts this much
-
-
-def _section_year_weight(section: str, asked: AbstractSet[str]) -> float:
-    """A passage under "二、关于2025年工作" is about 2025: for a question about 2024 it weighs less
-    than the review of 2024, which may say 粮食总产 where the question says 粮食产量."""
-    years = _years(section)
-    return OTHER_YEAR_WEIGHT if asked and years and not years & asked else 1.0
 
 
 def content_terms(terms: QuestionTerms, question: str, in_store: Callable[[str], bool]) -> QuestionTerms:
@@ -277,7 +259,7 @@ def answer_question(question: str, retriever: Retriever, llm: LLM, settings: Set
             on_token(refusal)
         return AnswerResult(question, refusal, True, hits, [], None, [*warnings, f"refused before generation: {why}"],
                             timings, evidence=quotes)
-    hits = shown_passages(terms, hits, settings.generation.passage_floor, asked_years(question), asked_places(question))
+    hits = shown_passages(terms, hits, settings.generation.passage_floor, asked_places(question))
     quotes = best_quotes(terms, hits, question)
     timings["evidence"] = time.perf_counter() - t_start
     if on_evidence:

@@ -87,6 +87,9 @@ WRONG = [
     ("w-other-clause", "2019年龙岗区建会率是多少？", RIGHT_RATE + "25-99人企业建会率达到98.9%{c:74.4}。",
      ["verified", "flagged:figure"]),
     ("w-other-clause-alone", "2019年龙岗区25-99人企业建会率是多少？", "25-99人企业建会率达到98.9%{c:74.4}。", "refused"),
+    # true of 25-99人企业, and no answer to the 百人以上企业 asked (the 0.5B model's answer in the e2e test)
+    ("w-other-group", "2019年龙岗区百人以上企业建会率达到多少？", "25-99人企业建会率达到74.4%，提前完成三年组建规划阶段性任务{c:74.4}。",
+     "refused"),
     ("w-truncated", "2019年龙岗区建会率是多少？", RIGHT_RATE + "25-99人企业建会率达到74%{c:74.4}。",
      ["verified", "flagged:figure"]),
     ("w-magnitude", "2019年龙岗区总工会完成多少宗劳资纠纷调处，为职工争取了多少经济利益？",
@@ -109,6 +112,7 @@ WRONG = [
      "会议于8月11日在罗湖区委7楼会议室召开{c:7楼}。", "refused"),
     ("w-year-in-answer", "龙岗区总工会全年完成了多少宗劳资纠纷调处工作？", "2018年全年完成2346宗劳资纠纷调处工作{c:2346}。",
      "refused"),
+    ("w-year-asked", "2020年龙岗区百人以上企业建会率是多少？", "百人以上企业建会率达98.9%{c:98.9%}。", "refused"),
     ("w-year-in-range", "龙岗区总工会2024年2月9日的工作推进会在哪里召开？",
      "龙岗区总工会2024年2月9日的工作推进会在坂田街道天安云谷国际会议厅召开{c:坂田街道}。", "refused"),
     ("w-place-in-answer", "2019年龙岗区百人以上企业建会率达到多少？",
@@ -271,14 +275,3 @@ def test_a_figure_without_the_qualifier_the_passage_gives_it_is_given_it_back(ap
     assert [s.status for s in r.verification.sentences if s.text.strip()] == ["corrected"]  # type: ignore[attr-defined]
     assert r.answer.startswith("2019年龙岗区建会率达98.9%（百人以上企业建会率）[")  # type: ignore[attr-defined]
 
-
-def test_another_years_figure_is_not_shown_and_if_shown_not_given_for_the_year_asked(app: App) -> None:
-    """98.9% is the 2019 review's; asked for 2020, its section weighs half and is left out of the
-    prompt, and with every passage shown the copy of it is refused."""
-    q, template = "2020年龙岗区百人以上企业建会率是多少？", "百人以上企业建会率达98.9%{c:98.9%}。"
-    with pytest.raises(AssertionError, match="no passage in the prompt holds"):
-        run(app, q, template)
-    r, _ = run(app, q, template, floor=0.0)
-    assert r.refused  # type: ignore[attr-defined]
-    assert [(s.status, s.reasons) for s in r.verification.sentences if s.text.strip()] == [  # type: ignore[attr-defined]
-        ("flagged", ["year"])]

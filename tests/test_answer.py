@@ -330,24 +330,6 @@ def test_an_answer_the_checks_refuse_is_not_judged(seeded_app: App) -> None:
     assert r.refused and llm.asked == [] and r.answerable is None
 
 
-def test_a_section_of_another_year_than_the_one_asked_weighs_half_in_choosing_the_passages_shown() -> None:
-    from rag.answer import shown_passages
-    from rag.types import ChunkRecord, Hit, QuestionTerms
-
-    def hit(n: int, section: str, text: str) -> Hit:
-        chunk = ChunkRecord(n, "d", n, text, text, section, "other", "r.docx", "2025年湖南省政府工作报告", None, "k")
-        return Hit(n, chunk, 1.0 / n)
-
-    plan = hit(1, "二、关于2025年工作", "主要预期目标是：粮食产量616亿斤左右。")
-    review = hit(2, "一、2024年工作回顾", "粮食总产达615.6亿斤、创近5年新高。")
-    terms = QuestionTerms({"湖南": 1.0, "粮食": 1.0, "产量": 1.0})
-    assert [h.chunk.section for h in shown_passages(terms, [plan, review], 0.7)] == ["二、关于2025年工作"]
-    shown = shown_passages(terms, [plan, review], 0.7, {"2024"})
-    assert [(h.rank, h.chunk.section) for h in shown] == [(1, "一、2024年工作回顾"), (2, "二、关于2025年工作")]
-    # asked about 2025, or with no year asked, the plan is shown
-    assert [h.chunk.section for h in shown_passages(terms, [plan, review], 0.7, {"2025"})] == ["二、关于2025年工作"]
-
-
 def test_another_provinces_report_silent_on_the_place_asked_is_not_shown() -> None:
     from rag.answer import shown_passages
     from rag.types import ChunkRecord, Hit, QuestionTerms
