@@ -124,13 +124,15 @@ class Evidence:
 def _narrower_after(ev: Evidence, pf: Figure, asked: set[str]) -> bool:
     """Another value of the same kind later in ``pf``'s sentence is stated for more of the question's
     words: "在建省大中型项目复工率达93.5%，其中基础设施项目复工率达89.8%" asked of 基础设施项目."""
-    start = ev.full.find(claims.sentence_around(ev.full, pf.start), max(0, pf.start - 400))
+    sentence = claims.sentence_around(ev.full, pf.start)
+    start = ev.full.find(sentence, max(0, pf.start - 400))
     if start < 0:
         return False
+
     def upto(fig: Figure) -> float:  # the question's words from the sentence's start to the end of fig's clause
         return claims.overlap(asked, ev.full[start:claims.clause_span(ev.full, fig.start, fig.end)[1]]) * len(asked)
 
-    sentence_end = start + len(claims.sentence_around(ev.full, pf.start))
+    sentence_end = start + len(sentence)
     before = upto(pf)
     return any(o.start > pf.end and o.end <= sentence_end and pf.same_metric_kind(o) and not pf.matches(o)
                and upto(o) >= before + NARROWER for o in ev.figures)
@@ -242,8 +244,10 @@ class Claim:
                 if not quals:
                     continue
                 grams = claims.content_grams(ev.context(pf)[0])
-                asked_for = [o for o in ev.figures if fig.same_metric_kind(o) and ev.qualifiers(o) & asked
-                             and claims.overlap(grams, ev.context(o)[0]) >= QUALIFIED_ALIKE] if not quals & asked else []
+                # the passage's other values of this metric, each with what it is the value for
+                alike = [(o, ev.qualifiers(o)) for o in ev.figures
+                         if fig.same_metric_kind(o) and claims.overlap(grams, ev.context(o)[0]) >= QUALIFIED_ALIKE]
+                asked_for = [o for o, q in alike if q & asked] if not quals & asked else []
                 if asked_for and not any(f.matches(o) for f in figures for o in asked_for):
                     # "25-99人企业建会率达到74.4%" to "百人以上企业建会率达到多少？": true, and no answer
                     self.findings.append(Finding("figure", f"{fig.text} is the passage's figure for another group than "
@@ -251,8 +255,7 @@ class Claim:
                     return
                 if quals & mine:
                     continue
-                if any(fig.same_metric_kind(o) and not fig.matches(o) and ev.qualifiers(o) and not ev.qualifiers(o) & quals
-                       and claims.overlap(grams, ev.context(o)[0]) >= QUALIFIED_ALIKE for o in ev.figures):
+                if any(q and not q & quals and not fig.matches(o) for o, q in alike):
                     start, _ = claims.clause_span(ev.full, pf.start, pf.end)
                     phrase = _LINK_RE.sub("", ev.full[start:pf.start])
                     self.rewrites.append((fig.text, f"{fig.text}（{phrase}）",
