@@ -3,6 +3,7 @@ the question's weighted terms as a third list, optionally reranked."""
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Literal
@@ -18,6 +19,7 @@ from rag.terms import searched_form, weigh
 from rag.types import ChunkRecord, Filters, Hit
 
 Mode = Literal["hybrid", "dense", "bm25"]
+_YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年(?!\s*\d{1,2}\s*月)")  # a year, not a date's
 
 
 @dataclass
@@ -90,6 +92,22 @@ class Retriever:
         cover = {cid: terms.coverage(searched_form(records[cid])) for cid in pool if cid in records}
         return sorted(cover, key=lambda cid: -cover[cid])
 
+    def _in_years_asked(self, query: str, tokens: list[str], n: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+        """The keyword hits among the documents whose title, file name or date names a year the
+        question asks (:meth:`Store.chunk_ids_of_year`): in a folder of yearly reports, "2023年…目标"
+        is in the 2023 report, whose text says only 今年. Nothing when no document, or more than half
+        of them, names the year (it tells them apart no better than the words do)."""
+        years = sorted(set(_YEAR_RE.findall(query)))
+        if not years:
+            return []
+        ids = np.unique(np.concatenate([self.store.chunk_ids_of_year(y) for y in years]))
+        bm25 = self.store.bm25(self.settings.bm25_k1, self.settings.bm25_b)
+        if not len(ids) or len(ids) > len(bm25.row_ids) / 2:
+            return []
+        if allowed is not None:
+            ids = np.intersect1d(ids, allowed)
+        return bm25.search(tokens, n, np.isin(bm25.row_ids, ids))
+
     def search(self, query: str, k: int | None = None, filters: Filters | None = None,
                mode: Mode = "hybrid") -> SearchResult:
         """The ``k`` best passages, all read from the store's newest generation."""
@@ -127,6 +145,11 @@ class Retriever:
             if mode == "hybrid" and s.pairs_weight > 0:
                 pair_hits = bm25.search(char_pairs(query_search), n, mask)
             timings["bm25"] = time.perf_counter() - t0
+        year_hits: list[tuple[int, float]] = []
+        if mode == "hybrid" and s.year_weight > 0:
+            t0 = time.perf_counter()
+            year_hits = self._in_years_asked(query_search, tokens, n, allowed)
+            timings["year"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
         dense_rank = {cid: r for r, (cid, _) in enumerate(dense_hits, start=1)}
@@ -137,7 +160,7 @@ class Retriever:
             fused = bm25_hits
         else:
             lists = [([c for c, _ in dense_hits], s.dense_weight), ([c for c, _ in bm25_hits], s.bm25_weight),
-                     ([c for c, _ in pair_hits], s.pairs_weight)]
+                     ([c for c, _ in pair_hits], s.pairs_weight), ([c for c, _ in year_hits], s.year_weight)]
             fused = rrf_fuse(lists, s.rrf_k)
         timings["fuse"] = time.perf_counter() - t0
 

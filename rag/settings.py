@@ -74,6 +74,8 @@ class RetrievalSettings(_Section):
     # Chosen on the tune half of ncp_dev (0/0.5/1/1.5/2): R@5 0.927 -> 0.951; report half 0.889 -> 0.933.
     pairs_weight: float = Field(2.0, ge=0.0, description="weight of the keyword list ranked by the question's "
                                 "character pairs (0 = off)")
+    year_weight: float = Field(4.0, ge=0.0, description="weight of a keyword list over the documents whose title, "
+                               "file name or date names a year the question asks (0 = off)")
     bm25_k1: float = Field(1.2, gt=0.0)
     bm25_b: float = Field(0.75, ge=0.0, le=1.0)
     rerank_candidates: int = Field(20, ge=1)

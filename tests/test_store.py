@@ -308,3 +308,42 @@ def test_character_pairs_of_each_run_question_words_and_punctuation_apart() -> N
     assert char_pairs("重庆网上申报率有多少？") == [PAIR + p for p in ("重庆", "庆网", "网上", "上申", "申报", "报率", "率有")]
     assert char_pairs("12366热线，APP") == [PAIR + p for p in ("12", "23", "36", "66", "6热", "热线", "ap", "pp")]
     assert not any(t.startswith(PAIR) for t in tokenize("重庆网上申报率有多少？|网上"))
+
+
+def _yearly_reports(folder: Path, years: list[int]) -> None:
+    folder.mkdir()
+    for year in years:
+        (folder / f"{year}年政府工作报告.txt").write_text(
+            f"{year}年政府工作报告\n\n一、过去一年工作回顾\n\n城镇新增就业{year - 800}万人。\n\n"
+            f"二、今年工作总体要求\n\n今年发展主要预期目标是：国内生产总值增长{year % 7 + 3}%左右。\n", encoding="utf-8")
+    (folder / "2007年政府工作报告.txt").write_text(
+        "2007年政府工作报告\n\n一、今年工作\n\n国内生产总值增长目标：国内生产总值增长目标是8%，增长目标要实事求是。\n",
+        encoding="utf-8")
+
+
+def test_a_year_asked_ranks_the_report_titled_with_it_first(fake_app: App, tmp_path: Path) -> None:
+    """The 2023 report's target sentence says 今年, not 2023年: only its title names the year, and
+    without the year list another year's report that repeats the question's words comes first."""
+    _yearly_reports(tmp_path / "docs", [2021, 2022, 2023])
+    ingest_paths(fake_app, [tmp_path / "docs"])
+    question = "2023年国内生产总值增长目标是多少？"
+    retriever = fake_app.retriever
+    retriever.settings = retriever.settings.model_copy(update={"year_weight": 0.0})
+    assert retriever.search(question).hits[0].chunk.title != "2023年政府工作报告"
+    retriever.settings = retriever.settings.model_copy(update={"year_weight": 4.0})
+    hits = retriever.search(question).hits
+    assert hits[0].chunk.title == "2023年政府工作报告"
+    assert "增长3%左右" in hits[0].chunk.text
+
+
+def test_a_year_most_documents_name_adds_no_list(fake_app: App, tmp_path: Path) -> None:
+    _yearly_reports(tmp_path / "docs", [2023])
+    for name in ("a", "b"):
+        (tmp_path / "docs" / f"2023年{name}区工作总结.txt").write_text(f"2023年{name}区工作总结\n\n今年完成任务。\n",
+                                                                   encoding="utf-8")
+    ingest_paths(fake_app, [tmp_path / "docs"])
+    retriever = fake_app.retriever
+    question = "2023年国内生产总值增长目标是多少？"
+    with_list = [h.chunk.id for h in retriever.search(question).hits]
+    retriever.settings = retriever.settings.model_copy(update={"year_weight": 0.0})
+    assert [h.chunk.id for h in retriever.search(question).hits] == with_list

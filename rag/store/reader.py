@@ -43,6 +43,7 @@ class Store:
         self._vectors: Any = None
         self._ann: Any = None
         self._bm25: BM25Index | None = None
+        self._dated: dict[tuple[int, str], np.ndarray] = {}
         try:
             self.conn = connect(self.db_path)
             self.conn.execute("SELECT count(*) FROM chunks").fetchone()
@@ -237,6 +238,23 @@ class Store:
         where = " AND ".join(clauses) or "1"
         rows = self.conn.execute(f"SELECT c.id FROM chunks c JOIN documents d USING(doc_id) WHERE {where}", args)
         return np.fromiter((r[0] for r in rows), dtype=np.int64)
+
+    def chunk_ids_of_year(self, year: str) -> np.ndarray:
+        """Chunks of the documents whose title or file name names ``year`` ("2023年…政府工作报告"), or
+        that are dated in it while most dated documents are not (a folder of one year's notices,
+        all dated in it, is not told apart by it); kept for the generation read."""
+        key = (self.generation, year)
+        if key not in self._dated:
+            if len(self._dated) > 64 or any(g != self.generation for g, _ in self._dated):
+                self._dated.clear()
+            in_year, dated = self.conn.execute(
+                "SELECT count(*) FILTER (WHERE date LIKE ?), count(date) FROM documents", (year + "%",)).fetchone()
+            by_date = "OR d.date LIKE ?" if 2 * in_year <= dated else ""
+            rows = self.conn.execute("SELECT c.id FROM chunks c JOIN documents d USING(doc_id) WHERE "
+                                     f"instr(d.title, ?) > 0 OR instr(d.source, ?) > 0 {by_date}",
+                                     (year, year, year + "%")[:3 if by_date else 2])
+            self._dated[key] = np.fromiter((r[0] for r in rows), dtype=np.int64)
+        return self._dated[key]
 
     def documents(self) -> list[DocumentInfo]:
         rows = self.conn.execute(f"SELECT {', '.join(_DOC_FIELDS)} FROM documents ORDER BY key")
