@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rag import claims, namechecks, places
+from rag import claims, namechecks, places, stages
 from rag.checks import SUPPORT_THRESHOLD, Claim, Evidence
 from rag.figures import figures_in
 from rag.normalize import CJK, compact, to_simplified
@@ -190,6 +190,7 @@ def verify_answer(answer: str, passages: list[Evidence] | list[str], question: s
         claim.check_years(sentence_years or q_years)
         claim.check_section_year(sentence_years or q_years, figures)
         claim.check_bounds()
+        stages.check_stage(claim)
         body = claim.rewritten(body)
         claim.check_question_dates(figures)
         namechecks.check_names(claim, q_names)

@@ -1,5 +1,7 @@
 """Verification on crafted answers: wrong citation numbers, invented numbers, drift, support."""
 
+import pytest
+
 from rag.figures import figures_in, has_figure
 from rag.normalize import compact as compact_text
 from rag.verify import MARK, Evidence, support, verify_answer
@@ -557,3 +559,42 @@ def test_a_figure_for_another_group_than_the_one_asked_is_no_answer() -> None:
     # with the value asked beside it, or asked of 25-99人企业, it stands
     assert verify_answer("百人以上企业建会率达98.9%，25-99人企业建会率达到74.4%[1]。", [rates], q).sentences[0].status == "verified"
     assert verify_answer("25-99人企业建会率达到74.4%[1]。", [rates], "2019年25-99人企业建会率是多少？").sentences[0].status == "verified"
+
+
+# The 2022 report: its review of 2021 and its targets for 2022, in the same words.
+REVIEW_2021 = Evidence("——经济保持恢复发展。国内生产总值达到114万亿元，增长8.1%。城镇新增就业1269万人，城镇调查失业率平均为5.1%。",
+                       "2022年政府工作报告", "", "一、2021年工作回顾")
+TARGETS_2022 = Evidence("今年发展主要预期目标是：国内生产总值增长5.5%左右；城镇新增就业1100万人以上，城镇调查失业率全年控制在"
+                        "5.5%以内；粮食产量保持在1.3万亿斤以上。", "2022年政府工作报告", "", "二、2022年经济社会发展总体要求和政策取向")
+
+
+@pytest.mark.parametrize(("answer", "question", "status", "shown"), [
+    # a result given for a target, a target for a result: marked with what the passage gives
+    ("2021年城镇新增就业预期目标是1269万人[1]。", "2021年城镇新增就业目标是多少？", "flagged",
+     "2021年城镇新增就业预期目标是1269万人⚠未核实（资料所述为完成情况）[1]。"),
+    ("2022年国内生产总值增长5.5%左右[2]。", "2022年国内生产总值增长了多少？", "flagged",
+     "2022年国内生产总值增长5.5%左右⚠未核实（资料所述为预期目标）[2]。"),
+    # each at the stage asked, or a question that does not say which
+    ("2022年国内生产总值增长目标是5.5%左右[2]。", "2022年国内生产总值增长目标是多少？", "verified",
+     "2022年国内生产总值增长目标是5.5%左右[2]。"),
+    ("2021年城镇新增就业1269万人[1]。", "2021年城镇新增就业实际完成了多少？", "verified", "2021年城镇新增就业1269万人[1]。"),
+    ("2021年城镇新增就业1269万人[1]。", "2021年城镇新增就业多少人？", "verified", "2021年城镇新增就业1269万人[1]。"),
+    # 以上 is not 左右: 斤 is a unit, so the bound after it is read
+    ("2022年粮食产量目标是1.3万亿斤左右[2]。", "2022年粮食产量目标是多少？", "flagged",
+     "2022年粮食产量目标是1.3万亿斤左右⚠未核实（资料为1.3万亿斤以上）[2]。"),
+])
+def test_a_target_is_no_result_and_a_result_no_target(answer: str, question: str, status: str, shown: str) -> None:
+    v = verify_answer(answer, [REVIEW_2021, TARGETS_2022], question)
+    assert [s.status for s in v.sentences] == [status]
+    assert v.answer == shown
+
+
+@pytest.mark.parametrize(("question", "stage"), [
+    ("2023年国内生产总值增长目标是多少？", "target"), ("龙岗区总工会2020年在企业建会方面提出了什么目标？", "target"),
+    ("2022年国内生产总值增长了多少？", "result"), ("2019年龙岗区新办理了多少张工会会员服务卡？", ""),
+    ("全年完成了多少宗劳资纠纷调处工作？", "result"), ("实际完成目标的多少？", ""), ("建会率达到多少？", ""),
+])
+def test_the_stage_a_question_asks(question: str, stage: str) -> None:
+    from rag.stages import asked_stage
+
+    assert asked_stage(question) == stage

@@ -1,0 +1,64 @@
+"""Target or result: a figure a passage gives as a plan's target (预期目标、计划、力争) is no answer to
+a question about what was done ("2022年国内生产总值增长了多少？" answered with 2022's 5.5%左右 target),
+and a figure of a review (工作回顾、完成情况) is no answer to a question about a target ("2021年城镇新增
+就业目标" answered with 2021's 1269万人 result). Yearly reports state both, for every year, in the
+same words; a small model copies whichever its passage holds."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from rag.checks import Claim, Evidence, Finding
+from rag.figures import figures_in
+from rag.normalize import compact
+from rag.types import Figure
+
+Stage = Literal["target", "result", ""]
+
+_ASKS_TARGET_RE = re.compile(r"目标|预期|计划(?!生育|单列)|力争|指标")
+_ASKS_RESULT_RE = re.compile(r"实际|(?:完成|增长|下降|提高|降低|达到|实现|减少|增加|新增)了|过去一年|全年完成")
+# words that make a passage's figure a target, looked for in its clause and in the head its list
+# hangs from ("今年发展主要预期目标是：…；城镇新增就业1100万人以上；…")
+_TARGET_WORDS_RE = re.compile(r"目标|预期|计划|力争|力求|拟|任务|指标|确保|要求|规划")  # not 争取: "为职工争取…1.8亿元" is done
+_REVIEW_SECTION_RE = re.compile(r"回顾|完成情况|工作情况|总结|过去一年|过去五年|主要成绩|主要工作")
+_PLAN_SECTION_RE = re.compile(r"思路|计划|要点|安排|总体要求|主要任务|预期目标|目标任务|部署|工作重点")
+
+
+def asked_stage(question: str) -> Stage:
+    """Whether the question asks a target, a result, or does not say (both or neither)."""
+    target, result = bool(_ASKS_TARGET_RE.search(question)), bool(_ASKS_RESULT_RE.search(question))
+    return "target" if target and not result else "result" if result and not target else ""
+
+
+def stated_stage(ev: Evidence, fig: Figure) -> Stage:
+    """How the passage gives ``fig`` (one of its figures): as a target when its clause, or the head
+    of the list it stands in, has a target word or its section is a plan; as a result when its
+    section is a review and neither has one; else it does not say."""
+    before = ev.full[max(ev.full.rfind(ch, 0, fig.start) for ch in "。！？!?\n") + 1:fig.start]
+    head = before[:before.rfind("：")] if "：" in before else ""
+    clause = re.split(r"[，,；;：]", before)[-1] + ev.full[fig.start:fig.end + 6]
+    if _TARGET_WORDS_RE.search(clause) or _TARGET_WORDS_RE.search(head):
+        return "target"
+    section = compact(ev.section)
+    if _PLAN_SECTION_RE.search(section):
+        return "target"
+    return "result" if _REVIEW_SECTION_RE.search(section) else ""
+
+
+def check_stage(claim: Claim) -> None:
+    """Each figure the claim's citations back must be given at the stage the question asks: a
+    target for a target, a result for a result. A figure echoed from the question is left alone."""
+    wanted = asked_stage(claim.question)
+    if not wanted:
+        return
+    asked = figures_in(claim.question, already_compact=True)
+    for fig, backing in claim.backed:
+        if fig.kind in ("year", "date") or any(fig.matches(q) for q in asked):
+            continue
+        stages = {stated_stage(claim.evidence[i - 1], pf) for i, pf in backing.items() if i in claim.cites}
+        if stages and wanted not in stages and "" not in stages:
+            said = "预期目标" if wanted == "result" else "完成情况"
+            claim.findings.append(Finding("stage", f"{fig.text} is given in the passage as a "
+                                          f"{'target' if wanted == 'result' else 'result'}, the question asks "
+                                          f"a {wanted}", f"资料所述为{said}"))
