@@ -92,16 +92,33 @@ def find_date(meta: dict[str, Any], raw: str) -> str | None:
 
 
 def find_title(meta: dict[str, Any], html_title: str | None, text: str, fallback: str) -> str:
+    """The document's title: its own metadata's, else a file name that reads as one (the user's name
+    for it: "2017年中华人民共和国国务院政府工作报告.txt", whose text opens "政府工作报\n告\n——2017年3月5日在…"),
+    else a title line of its opening, else its headline, else ``fallback`` (the file name)."""
     for candidate in (meta.get("title"), html_title):
         if candidate and str(candidate).strip():
             return squeeze_cjk_spaces(str(candidate).strip())
+    if _names_a_document(fallback):
+        return fallback.replace("_", " ").strip()
     for line in text.split("\n")[:15]:
         line = line.strip()
+        if line.startswith(_NOT_TITLE_START):
+            continue  # "——2017年3月5日在第十二届全国人民代表大会第五次会议上" is a byline
         if 6 <= len(line) <= 80 and not line.endswith(("。", "：", ":", "；")) and heading_level(line) is None:
             simple = search_form(line)
             if any(w in simple for w in _TITLE_WORDS):
                 return squeeze_cjk_spaces(line)
     return _headline(text) or fallback
+
+
+_NOT_TITLE_START = ("—", "－", "-", "，", ",", "、")
+
+
+def _names_a_document(stem: str) -> bool:
+    """A file name of at least 6 Chinese characters holding a document word (报告、通知、总结…), not
+    an editor's default ("新建文本文档") or a hash."""
+    simple = search_form(stem)
+    return len(re.findall(r"[\u4e00-\u9fff]", simple)) >= 6 and any(w in simple for w in _TITLE_WORDS)
 
 
 _ISSUED_RE = re.compile(r"^([^，,。！？!?：:\n]{0,80}?关于[^，,。！？!?：:\n]{2,100}?的(?:紧急通知|补充通知|通知|公告|通告|意见|"

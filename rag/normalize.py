@@ -14,7 +14,7 @@ from collections import Counter
 
 from rag.headings import heading_level
 
-NORMALIZER_VERSION = "4"
+NORMALIZER_VERSION = "5"
 
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_RE = re.compile(f"[{CJK}]")

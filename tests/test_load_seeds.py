@@ -110,3 +110,20 @@ def test_a_scraped_notice_is_titled_by_its_headline(text: str, title: str) -> No
     from rag.load import build_document
 
     assert build_document("k", "0013aa11eb73353a.txt", text).title == title
+
+
+REPORT_OPENING = ("政府工作报\n告\n\n——2017年3月5日在第十二届全国人民代表大会第五次会议上\n\n国务院总理\n李克强\n\n各位代表：\n\n"
+                  "现在，我代表国务院，向大会报告政府工作，请予审议。\n\n一、2016年工作回顾\n\n过去一年，我国发展面临严峻挑战。\n")
+
+
+@pytest.mark.parametrize(("name", "title"), [
+    ("2017年中华人民共和国国务院政府工作报告.txt", "2017年中华人民共和国国务院政府工作报告"),  # the user's name for it
+    ("决胜全面建成小康社会_夺取新时代中国特色社会主义伟大胜利_(十九大报告).txt",
+     "决胜全面建成小康社会 夺取新时代中国特色社会主义伟大胜利 (十九大报告)"),
+    ("新建文本文档.txt", "新建文本文档"),  # no document word: a text line would do, but none is a title; never the byline
+    ("0013aa11eb73353a.txt", "0013aa11eb73353a"),
+])
+def test_a_file_name_that_reads_as_a_title_titles_the_document(name: str, title: str) -> None:
+    from rag.load import build_document
+
+    assert build_document("k", name, REPORT_OPENING).title == title
