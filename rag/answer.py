@@ -91,6 +91,11 @@ def _years(text: str) -> set[str]:
     return set(YEAR_RE.findall(text))
 
 
+def asked_years(question: str) -> set[str]:
+    """The years the question asks about (not those of a date: "2020年1月25日")."""
+    return set(re.findall(r"(?<!\d)((?:19|20)\d{2})年(?!\d{1,2}月)", compact(question)))
+
+
 def asked_places(question: str) -> list[str]:
     """The places the question names: 吉利集团 is a company, though 吉利 is also a district of 洛阳."""
     q = compact(question)
@@ -137,8 +142,8 @@ def evidence_check(terms: QuestionTerms, question: str, hits: list[Hit]) -> tupl
     return terms.coverage(text), missing
 
 
-def shown_passages(terms: QuestionTerms, hits: list[Hit], floor: float, asked_places: list[str] | None = None
-                   ) -> list[Hit]:
+def shown_passages(terms: QuestionTerms, hits: list[Hit], floor: float, asked_places: list[str] | None = None,
+                   asked_years: set[str] | None = None) -> list[Hit]:
     """The hits the prompt shows, renumbered from 1: those whose title, section and text hold at least
     ``floor`` of what the best one holds of the question's weighted terms. A passage that shares only
     the topic costs prompt tokens and gives a small model a sentence to copy as an answer."""
@@ -147,10 +152,23 @@ def shown_passages(terms: QuestionTerms, hits: list[Hit], floor: float, asked_pl
     if asked_places:  # another province's report, silent on the place asked, states the same metric for its own
         hits = [h for h in hits if not other_issuer(h.chunk.title, asked_places)
                 or any(p in compact(h.chunk.text) for p in asked_places)] or hits
+    if asked_years and any(_speaks_of(h.chunk, asked_years) for h in hits):
+        # another year's report, silent on the year asked, states the same metric for its own year
+        hits = [h for h in hits if _speaks_of(h.chunk, asked_years) or not _years(compact(h.chunk.title))]
     cover = [terms.coverage(passage_context(h.chunk)) for h in hits]
     best = max(cover)
     kept = [h for h, c in zip(hits, cover, strict=True) if c >= floor * best]
     return [replace(h, rank=n) for n, h in enumerate(kept, 1)]
+
+
+def _speaks_of(chunk: ChunkRecord, years: set[str]) -> bool:
+    """The passage names one of ``years`` in its text or section, or its document's title does (the
+    years before it, for a review section 过去一年 of a year's report)."""
+    if years & _years(compact(chunk.text + chunk.section)):
+        return True
+    ev = evidence_of(chunk)
+    titled = {float(y) for y in _years(compact(chunk.title))}
+    return bool({float(y) for y in years} & (ev.years_looked_back if ev.looking_back else titled))
 
 
 def content_terms(terms: QuestionTerms, question: str, in_store: Callable[[str], bool]) -> QuestionTerms:
@@ -259,7 +277,8 @@ def answer_question(question: str, retriever: Retriever, llm: LLM, settings: Set
             on_token(refusal)
         return AnswerResult(question, refusal, True, hits, [], None, [*warnings, f"refused before generation: {why}"],
                             timings, evidence=quotes)
-    hits = shown_passages(terms, hits, settings.generation.passage_floor, asked_places(question))
+    hits = shown_passages(terms, hits, settings.generation.passage_floor, asked_places(question),
+                          asked_years(question))
     quotes = best_quotes(terms, hits, question)
     timings["evidence"] = time.perf_counter() - t_start
     if on_evidence:

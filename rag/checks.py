@@ -105,7 +105,7 @@ class Evidence:
     def years_for(self, fig: Figure) -> set[float]:
         """Years the passage states ``fig`` for: those of its sentence, else of the chunk's text, else
         of its section, else of its document (a 2019 review section of a "2019 summary and 2020
-        plan" answers for 2019 only)."""
+        plan" answers for 2019 only; a section 过去一年 of a 2023 report, for 2022)."""
         sentence = claims.sentence_around(self.full, fig.start)
         start = self.full.find(sentence)
         stated = [f for f in self.figures if f.kind == "year"
@@ -114,11 +114,29 @@ class Evidence:
         bounds = [0]
         for part in (self.text, self.section, self.title + self.doc_number + self.year):
             bounds.append(bounds[-1] + len(compact(part)) + 1)
-        for lo, hi in ((start, start + len(sentence)), *itertools.pairwise(bounds)):
+        for level, (lo, hi) in enumerate(((start, start + len(sentence)), *itertools.pairwise(bounds))):
             years = {f.low for f in stated if lo <= f.start < hi}
+            if years and level == 3 and self.looking_back:
+                years = {y - k for y in years for k in self.looking_back}
             if years:
                 return years
         return set()
+
+    @functools.cached_property
+    def looking_back(self) -> range:
+        """How many years before its document's a review section speaks of: "一、过去一年和五年工作
+        回顾" of the 2023 report tells 2022's results (and 2018-2022's)."""
+        if "过去五年" in self.section or "和五年" in self.section:
+            return range(1, 6)
+        return range(1, 2) if "过去一年" in self.section else range(0)
+
+    @functools.cached_property
+    def years_looked_back(self) -> set[float]:
+        """The years a review section of the document's year speaks of (none for another section)."""
+        if not self.looking_back:
+            return set()
+        own = figures_in(compact(self.title + self.doc_number + self.year), already_compact=True)
+        return {f.low - k for f in own if f.kind == "year" for k in self.looking_back}
 
 
 def _narrower_after(ev: Evidence, pf: Figure, asked: set[str]) -> bool:
@@ -182,6 +200,8 @@ class Claim:
             if fig.kind == "year" or is_identifier(fig):
                 if same:
                     backing[i] = max(same, key=lambda s: s[0])
+                elif fig.kind == "year" and fig.low == fig.high and fig.low in ev.years_looked_back:
+                    backing[i] = (1.0, fig)
                 continue
             others = [(ev.binding(pf, grams), pf) for pf in ev.figures
                       if fig.same_metric_kind(pf) and not fig.matches(pf)]

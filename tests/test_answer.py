@@ -356,3 +356,26 @@ def test_a_company_is_no_place_asked() -> None:
 
     assert asked_places("吉利集团工会总结的产改工作“四个坚持”是什么？") == []
     assert asked_places("湖南省2024年粮食产量是多少？") == ["湖南"]
+
+
+def test_another_years_report_silent_on_the_year_asked_is_not_shown() -> None:
+    from rag.answer import asked_years, shown_passages
+    from rag.types import ChunkRecord, Hit, QuestionTerms
+
+    def hit(n: int, title: str, section: str, text: str) -> Hit:
+        return Hit(n, ChunkRecord(n, title, n, text, text, section, "other", f"{title}.txt", title, None, "k"), 1.0 / n)
+
+    targets_2013 = hit(1, "2013年政府工作报告", "二、2013年工作总体部署", "今年发展的主要预期目标是：居民消费价格涨幅3.5%左右。")
+    targets_2012 = hit(2, "2012年政府工作报告", "二、2012年主要任务", "今年发展的主要预期目标是：居民消费价格涨幅控制在4%左右。")
+    review_2014 = hit(3, "2014年政府工作报告", "一、过去一年工作回顾", "居民消费价格涨幅控制在2.6%。")
+    no_year = hit(4, "物价工作通知", "一、总体要求", "居民消费价格涨幅保持稳定。")
+    terms = QuestionTerms({"居民消费价格": 1.0, "涨幅": 1.0})
+    hits = [targets_2013, targets_2012, review_2014, no_year]
+    assert asked_years("2013年居民消费价格涨幅目标是多少？") == {"2013"}
+    shown = shown_passages(terms, hits, 0.1, asked_years={"2013"})
+    # the 2014 report's review of the past year speaks of 2013; a document naming no year stays
+    assert [h.chunk.title for h in shown] == ["2013年政府工作报告", "2014年政府工作报告", "物价工作通知"]
+    assert [h.rank for h in shown] == [1, 2, 3]
+    # no passage speaks of the year asked: nothing is left out for it; a date's year is no year asked
+    assert len(shown_passages(terms, hits, 0.1, asked_years={"2019"})) == 4
+    assert asked_years("2020年1月25日晚上，湖南省委办公厅下发了什么通知？") == set()

@@ -598,3 +598,13 @@ def test_the_stage_a_question_asks(question: str, stage: str) -> None:
     from rag.stages import asked_stage
 
     assert asked_stage(question) == stage
+
+
+def test_a_review_of_the_past_year_in_a_years_report_speaks_of_the_year_before() -> None:
+    """The 2023 report's "一、过去一年和五年工作回顾" gives 2022's results (its text names no year)."""
+    review = Evidence("国内生产总值增长3%，城镇新增就业1206万人，年末城镇调查失业率降到5.5%。",
+                      "2023年中华人民共和国国务院政府工作报告", "", "一、过去一年和五年工作回顾")
+    v = verify_answer("2022年国内生产总值增长3%[1]。", [review], "2022年国内生产总值实际增长了多少？")
+    assert (v.answer, v.sentences[0].status) == ("2022年国内生产总值增长3%[1]。", "verified")
+    v = verify_answer("2023年国内生产总值增长3%[1]。", [review], "2023年国内生产总值增长了多少？")
+    assert v.answer == "2023年国内生产总值增长3%⚠未核实（资料所述为2018年、2019年、2020年、2021年、2022年）[1]。"
