@@ -122,7 +122,7 @@ def reindex_store(app: App, progress: Callable[[int, int], None] | None = None) 
     leaves the old store. File signatures are kept, so the next ingest re-reads nothing.
     ``progress(done, total)`` is called once the lock is held, then after each batch."""
     from rag.ingest import embed_pending, prepare
-    from rag.load import Document
+    from rag.load import Document, retitle
 
     step = app.settings.index.commit_every_docs
     manifest = app.manifest()
@@ -138,9 +138,11 @@ def reindex_store(app: App, progress: Callable[[int, int], None] | None = None) 
                 rows = conn.execute(
                     "SELECT doc_id, key, file, source, title, date, doc_number, content_sha, text FROM documents "
                     f"WHERE doc_id IN ({','.join('?' * len(part))})", part).fetchall()
-                batch = [prepare(Document(doc_id, key, source, title, date, text, sha, doc_number), file,
-                                 app.settings)
+                batch = [prepare(Document(doc_id, key, source, retitle(title, text, source), date, text, sha,
+                                          doc_number), file, app.settings)
                          for doc_id, key, file, source, title, date, doc_number, sha, text in rows]
+                conn.executemany("UPDATE documents SET title=? WHERE doc_id=? AND title<>?",
+                                 [(d.info.title, d.info.doc_id, d.info.title) for d in batch])
                 embed_pending(batch, app.encoder)
                 yield batch
                 if progress:

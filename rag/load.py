@@ -111,14 +111,26 @@ def find_title(meta: dict[str, Any], html_title: str | None, text: str, fallback
     return _headline(text) or fallback
 
 
+def retitle(title: str, text: str, source: str) -> str:
+    """A stored document's title as :func:`find_title` gives it now (``rag reindex``): for one titled
+    by its file name or a byline, and one whose file name reads as a title while a line of its text
+    titled it. Any other came from the text or its metadata, which are no longer at hand: it stays."""
+    stem = Path(source).stem
+    from_text = squeeze_cjk_spaces(title) in squeeze_cjk_spaces(text[:3000])
+    if title == stem or title.startswith(_NOT_TITLE_START) or (_names_a_document(stem) and from_text):
+        return find_title({}, None, text, stem)
+    return title
+
+
 _NOT_TITLE_START = ("—", "－", "-", "，", ",", "、")
 
 
 def _names_a_document(stem: str) -> bool:
-    """A file name of at least 6 Chinese characters holding a document word (报告、通知、总结…), not
-    an editor's default ("新建文本文档") or a hash."""
+    """A file name of at least 6 Chinese characters holding a document word (报告、通知、总结…), or of
+    12 or more: not an editor's default ("新建文本文档") or a hash."""
     simple = search_form(stem)
-    return len(re.findall(r"[\u4e00-\u9fff]", simple)) >= 6 and any(w in simple for w in _TITLE_WORDS)
+    cjk = len(re.findall(r"[\u4e00-\u9fff]", simple))
+    return cjk >= 12 or (cjk >= 6 and any(w in simple for w in _TITLE_WORDS))
 
 
 _ISSUED_RE = re.compile(r"^([^，,。！？!?：:\n]{0,80}?关于[^，,。！？!?：:\n]{2,100}?的(?:紧急通知|补充通知|通知|公告|通告|意见|"

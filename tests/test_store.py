@@ -347,3 +347,29 @@ def test_a_year_most_documents_name_adds_no_list(fake_app: App, tmp_path: Path) 
     with_list = [h.chunk.id for h in retriever.search(question).hits]
     retriever.settings = retriever.settings.model_copy(update={"year_weight": 0.0})
     assert [h.chunk.id for h in retriever.search(question).hits] == with_list
+
+
+def test_reindex_titles_documents_as_the_loader_now_does(fake_app: App, tmp_path: Path) -> None:
+    """A title an older loader took from a byline, or from a line while the file name reads as a
+    title, is replaced on `rag reindex` (chunks and keyword rows follow); one from metadata stays."""
+    import sqlite3
+
+    from rag.doctor import reindex_store
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    opening = "政府工作报\n告\n\n——2017年3月5日在第十二届全国人民代表大会第五次会议上\n\n一、2016年工作回顾\n\n城镇新增就业1314万人。\n"
+    (docs / "2017年中华人民共和国国务院政府工作报告.txt").write_text(opening, encoding="utf-8")
+    (docs / "0013aa11eb73353a.md").write_text("---\ntitle: 罗湖区会议\n---\n罗湖区召开会议。\n", encoding="utf-8")
+    ingest_paths(fake_app, [docs])
+    db = fake_app.settings.store_dir / "chunks.sqlite"
+    with sqlite3.connect(db) as conn:  # as an older loader stored them
+        conn.execute("UPDATE documents SET title='——2017年3月5日在第十二届全国人民代表大会第五次会议上' WHERE source LIKE '2017%'")
+    fake_app.close_store()
+    assert reindex_store(fake_app) == 2
+    titles = {d.source: d.title for d in fake_app.store.documents()}
+    assert titles == {"2017年中华人民共和国国务院政府工作报告.txt": "2017年中华人民共和国国务院政府工作报告",
+                      "0013aa11eb73353a.md": "罗湖区会议"}
+    hit = fake_app.retriever.search("2016年城镇新增就业", k=1).hits[0]
+    assert hit.chunk.title == "2017年中华人民共和国国务院政府工作报告"
+    assert consistent(fake_app)
