@@ -168,7 +168,7 @@ def _speaks_of(chunk: ChunkRecord, years: set[str]) -> bool:
         return True
     ev = evidence_of(chunk)
     titled = {float(y) for y in _years(compact(chunk.title))}
-    return bool({float(y) for y in years} & (ev.years_looked_back if ev.looking_back else titled))
+    return bool({float(y) for y in years} & ((set() if ev.looking_back else titled) | ev.years_looked_back))
 
 
 def content_terms(terms: QuestionTerms, question: str, in_store: Callable[[str], bool]) -> QuestionTerms:

@@ -28,6 +28,7 @@ _HOW_MANY_RE = re.compile("多少|几")
 _DAY_RE = re.compile(r"(?<!\d)(\d{1,2})月(\d{1,2})日")
 _IDENTIFIER_RE = re.compile(rf"\d{{5,}}|{PHONE}")
 _COMPARED_YEAR_RE = re.compile(r"(?:较|比|与|同比|自|从)$")
+LAST_YEAR_RE = re.compile(r"(?<![较比与同])(?:去年|上年)(?!同期)")  # 比去年: a comparison, not last year's figure
 
 
 def is_identifier(fig: Figure) -> bool:
@@ -114,6 +115,11 @@ class Evidence:
         bounds = [0]
         for part in (self.text, self.section, self.title + self.doc_number + self.year):
             bounds.append(bounds[-1] + len(compact(part)) + 1)
+        clause = re.split(r"[，,；;：:]", self.full[start:fig.start])[-1]
+        documents = {f.low for f in stated if f.start >= bounds[2]}
+        if documents and LAST_YEAR_RE.search(clause) and not any(
+                fig.start - len(clause) <= f.start < fig.start for f in stated):
+            return {y - 1 for y in documents}  # "去年居民消费价格涨幅回落到2.6%" of the 2013 report is 2012's
         for level, (lo, hi) in enumerate(((start, start + len(sentence)), *itertools.pairwise(bounds))):
             years = {f.low for f in stated if lo <= f.start < hi}
             if years and level == 3 and self.looking_back:
@@ -132,11 +138,11 @@ class Evidence:
 
     @functools.cached_property
     def years_looked_back(self) -> set[float]:
-        """The years a review section of the document's year speaks of (none for another section)."""
-        if not self.looking_back:
-            return set()
+        """The years before its document's the passage speaks of without naming them: those of a
+        review section (过去一年), and the year before for a passage that says 去年."""
+        back = set(self.looking_back) | ({1} if LAST_YEAR_RE.search(compact(self.text)) else set())
         own = figures_in(compact(self.title + self.doc_number + self.year), already_compact=True)
-        return {f.low - k for f in own if f.kind == "year" for k in self.looking_back}
+        return {f.low - k for f in own if f.kind == "year" for k in back}
 
 
 def _narrower_after(ev: Evidence, pf: Figure, asked: set[str]) -> bool:

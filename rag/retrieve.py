@@ -15,7 +15,7 @@ from rag.encoders import CrossEncoderReranker, Encoder
 from rag.normalize import search_form
 from rag.settings import RetrievalSettings
 from rag.store import Store
-from rag.terms import searched_form, weigh
+from rag.terms import asked_stage, searched_form, weigh
 from rag.types import ChunkRecord, Filters, Hit
 
 Mode = Literal["hybrid", "dense", "bm25"]
@@ -100,6 +100,8 @@ class Retriever:
         years = sorted(set(_YEAR_RE.findall(query)))
         if not years:
             return []
+        if asked_stage(query) == "result":  # a year's results are reported in the next year's report too
+            years = sorted({*years, *(str(int(y) + 1) for y in years)})
         ids = np.unique(np.concatenate([self.store.chunk_ids_of_year(y) for y in years]))
         bm25 = self.store.bm25(self.settings.bm25_k1, self.settings.bm25_b)
         if not len(ids) or len(ids) > len(bm25.row_ids) / 2:

@@ -9,15 +9,15 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from rag.checks import Claim, Evidence, Finding
+from rag.checks import LAST_YEAR_RE, Claim, Evidence, Finding
 from rag.figures import figures_in
 from rag.normalize import compact
+from rag.terms import asked_stage
 from rag.types import Figure
 
 Stage = Literal["target", "result", ""]
+__all__ = ["asked_stage", "check_stage", "stated_stage"]
 
-_ASKS_TARGET_RE = re.compile(r"目标|预期|计划(?!生育|单列)|力争|指标")
-_ASKS_RESULT_RE = re.compile(r"实际|(?:完成|增长|下降|提高|降低|达到|实现|减少|增加|新增)了|过去一年|全年完成")
 # words that make a passage's figure a target, looked for in its clause and in the head its list
 # hangs from ("今年发展主要预期目标是：…；城镇新增就业1100万人以上；…")
 _TARGET_WORDS_RE = re.compile(r"目标|预期|计划|力争|力求|拟|任务|指标|确保|要求|规划")  # not 争取: "为职工争取…1.8亿元" is done
@@ -25,19 +25,15 @@ _REVIEW_SECTION_RE = re.compile(r"回顾|完成情况|工作情况|总结|过去
 _PLAN_SECTION_RE = re.compile(r"思路|计划|要点|安排|总体要求|主要任务|预期目标|目标任务|部署|工作重点")
 
 
-def asked_stage(question: str) -> Stage:
-    """Whether the question asks a target, a result, or does not say (both or neither)."""
-    target, result = bool(_ASKS_TARGET_RE.search(question)), bool(_ASKS_RESULT_RE.search(question))
-    return "target" if target and not result else "result" if result and not target else ""
-
-
 def stated_stage(ev: Evidence, fig: Figure) -> Stage:
     """How the passage gives ``fig`` (one of its figures): as a target when its clause, or the head
     of the list it stands in, has a target word or its section is a plan; as a result when its
     section is a review and neither has one; else it does not say."""
     before = ev.full[max(ev.full.rfind(ch, 0, fig.start) for ch in "。！？!?\n") + 1:fig.start]
-    head = before[:before.rfind("：")] if "：" in before else ""
-    clause = re.split(r"[，,；;：]", before)[-1] + ev.full[fig.start:fig.end + 6]
+    head = before[:max(before.rfind("："), before.rfind(":"), 0)]
+    clause = re.split(r"[，,；;：:]", before)[-1] + ev.full[fig.start:fig.end + 6]
+    if LAST_YEAR_RE.search(clause):
+        return "result"  # "去年居民消费价格涨幅回落到2.6%", in the section of this year's targets
     if _TARGET_WORDS_RE.search(clause) or _TARGET_WORDS_RE.search(head):
         return "target"
     section = compact(ev.section)

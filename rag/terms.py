@@ -43,6 +43,16 @@ def searched_form(chunk: ChunkRecord) -> str:
     return _SPACE_RE.sub("", chunk.search_text)
 
 
+_ASKS_TARGET_RE = re.compile(r"目标|预期|计划(?!生育|单列)|力争|指标")
+_ASKS_RESULT_RE = re.compile(r"实际|(?:完成|增长|下降|提高|降低|达到|实现|减少|增加|新增)了|过去一年|全年完成")
+
+
+def asked_stage(question: str) -> str:
+    """Whether the question asks a target ("target"), a result ("result") or does not say ("")."""
+    target, result = bool(_ASKS_TARGET_RE.search(question)), bool(_ASKS_RESULT_RE.search(question))
+    return "target" if target and not result else "result" if result and not target else ""
+
+
 _QUOTED_RE = re.compile(r"[“\"《「]([^”\"》」]{2,30})[”\"》」]")
 
 

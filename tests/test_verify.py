@@ -608,3 +608,21 @@ def test_a_review_of_the_past_year_in_a_years_report_speaks_of_the_year_before()
     assert (v.answer, v.sentences[0].status) == ("2022年国内生产总值增长3%[1]。", "verified")
     v = verify_answer("2023年国内生产总值增长3%[1]。", [review], "2023年国内生产总值增长了多少？")
     assert v.answer == "2023年国内生产总值增长3%⚠未核实（资料所述为2018年、2019年、2020年、2021年、2022年）[1]。"
+
+
+# A section whose heading says neither review nor plan: the list's head and 去年 tell.
+PROPOSALS_2013 = Evidence("去年居民消费价格涨幅回落到2.6%，这是控制通货膨胀的重要成果。今年发展主要预期目标是：国内生产总值增长7.5%左右；"
+                          "城镇新增就业900万人以上；居民消费价格涨幅3.5%左右。赤字率拟按2.8%安排，比去年预算高0.2个百分点。",
+                          "2013年政府工作报告", "", "二、对今年政府工作的建议")
+
+
+@pytest.mark.parametrize(("answer", "question", "shown"), [
+    ("城镇新增就业900万人以上[1]。", "2013年城镇新增就业实际完成了多少？", "城镇新增就业900万人以上⚠未核实（资料所述为预期目标）[1]。"),
+    ("城镇新增就业900万人以上[1]。", "2013年城镇新增就业目标是多少？", "城镇新增就业900万人以上[1]。"),
+    ("2013年居民消费价格涨幅目标是2.6%[1]。", "2013年居民消费价格涨幅目标是多少？",
+     "2013年居民消费价格涨幅目标是2.6%⚠未核实（资料所述为2012年）[1]。"),
+    ("2012年居民消费价格涨幅回落到2.6%[1]。", "2012年居民消费价格涨幅是多少？", "2012年居民消费价格涨幅回落到2.6%[1]。"),
+    ("2013年赤字率拟按2.8%安排[1]。", "2013年赤字率拟按多少安排？", "2013年赤字率拟按2.8%安排[1]。"),  # 比去年: a comparison
+])
+def test_the_head_of_a_target_list_and_last_years_figure(answer: str, question: str, shown: str) -> None:
+    assert verify_answer(answer, [PROPOSALS_2013], question).answer == shown
