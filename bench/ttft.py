@@ -17,8 +17,11 @@ Retrieval is the same for all (our hybrid search, warm), so the differences are 
 - +cut: + each passage cut to its sentences that matter (1000 characters, each chosen sentence with
   the one after it);
 - +floor: + passages far from the question left out (``generation.passage_floor``);
-- now: the defaults: 700 characters (``generation.context_chars``), no sentence kept only for being
-  next to a chosen one (``generation.context_neighbours`` 0).
+- nolookup: 700 characters (``generation.context_chars``), no sentence kept only for being next to a
+  chosen one (``generation.context_neighbours`` 0), plain greedy decoding;
+- now: the defaults: the same, written with prompt-lookup drafts (``generation.prompt_lookup``,
+  :mod:`rag.lookup`; the same text, fewer decoding steps). The variants before it and the
+  Chatchat-style one decode plainly.
 
 Every variant reads its passages simplified, without pinyin or spaces between characters
 (``prompting.prompt_form``).
@@ -42,11 +45,15 @@ ROOT = Path(__file__).resolve().parent.parent
 CHATCHAT_TEMPLATE = ("<指令>根据已知信息，简洁和专业的来回答问题。如果无法从中得到答案，请说 “根据已知信息无法回答该问题”，"
                      "不允许在答案中添加编造成分，答案请使用中文。 </指令>\n<已知信息>{context}</已知信息>\n<问题>{question}</问题>\n")
 VARIANTS: dict[str, dict[str, Any]] = {
-    "before": {"prefix_cache": False, "passage_heading": "passage", "context_chars": 0, "passage_floor": 0.0},
-    "+cache": {"prefix_cache": True, "passage_heading": "passage", "context_chars": 0, "passage_floor": 0.0},
-    "+heading": {"prefix_cache": True, "passage_heading": "document", "context_chars": 0, "passage_floor": 0.0},
-    "+cut": {"passage_floor": 0.0, "context_chars": 1000, "context_neighbours": 1},
-    "+floor": {"context_chars": 1000, "context_neighbours": 1},
+    "before": {"prefix_cache": False, "passage_heading": "passage", "context_chars": 0, "passage_floor": 0.0,
+               "prompt_lookup": 0},
+    "+cache": {"prefix_cache": True, "passage_heading": "passage", "context_chars": 0, "passage_floor": 0.0,
+               "prompt_lookup": 0},
+    "+heading": {"prefix_cache": True, "passage_heading": "document", "context_chars": 0, "passage_floor": 0.0,
+                 "prompt_lookup": 0},
+    "+cut": {"passage_floor": 0.0, "context_chars": 1000, "context_neighbours": 1, "prompt_lookup": 0},
+    "+floor": {"context_chars": 1000, "context_neighbours": 1, "prompt_lookup": 0},
+    "nolookup": {"prompt_lookup": 0},
     "now": {},
 }
 
@@ -76,7 +83,7 @@ def settings_for(base: Any, variant: str) -> Any:
 
 
 def count_only(app: Any, items: list[dict[str, Any]]) -> None:
-    from rag.answer import asked_places, question_terms, shown_passages
+    from rag.answer import asked_places, asked_years, question_terms, shown_passages
     from rag.metrics import contains_all, gold_recall
     from rag.prompting import build_qa_prompt, prompt_passages
     from rag.quotes import sentence_score
@@ -90,7 +97,8 @@ def count_only(app: Any, items: list[dict[str, Any]]) -> None:
             result = app.retriever.search(item["question"])
             terms = question_terms(app.retriever, result.query_tokens)
             score = sentence_score(terms, item["question"])
-            hits = shown_passages(terms, result.hits, s.generation.passage_floor, asked_places(item["question"]))
+            hits = shown_passages(terms, result.hits, s.generation.passage_floor, asked_places(item["question"]),
+                                  asked_years(item["question"]))
             built = build_qa_prompt(item["question"], prompt_passages(hits, score, s.generation),
                                     llm.count_tokens, llm.n_ctx - s.generation.max_tokens - 32)
             if fixed is None:
@@ -120,6 +128,7 @@ def timed(app: Any, items: list[dict[str, Any]], variants: list[str]) -> None:
     llm = app.llm
     cache = PrefixCache(app.settings.home / "cache" / "kv", llm.path, llm.n_ctx)
     rows: dict[str, list[tuple[float, float, bool]]] = {v: [] for v in variants}
+    answers: dict[str, list[str]] = {v: [] for v in variants}
     llm.prefix_cache = cache  # the prefix state on disk before timing, as after a first `rag ask`
     llm.complete([{"role": "system", "content": "预热"}, {"role": "user", "content": "你好"}], 1)
     answer_question(items[0]["question"], app.retriever, llm, app.settings.model_copy(
@@ -129,6 +138,7 @@ def timed(app: Any, items: list[dict[str, Any]], variants: list[str]) -> None:
         for variant in order:
             llm.llama.reset()
             t0 = time.perf_counter()
+            llm.prompt_lookup = 0 if variant == "chatchat" else settings_for(app.settings, variant).generation.prompt_lookup
             if variant == "chatchat":
                 hits = app.retriever.search(item["question"], k=3).hits
                 llm.prefix_cache = None
@@ -144,6 +154,7 @@ def timed(app: Any, items: list[dict[str, Any]], variants: list[str]) -> None:
                 answer, first, total = r.answer, r.timings.get("first_token", r.timings["total"]), r.timings["total"]
             right = bool(item.get("must_include")) and contains_all(answer, item["must_include"])
             rows[variant].append((first, total, right))
+            answers[variant].append(answer)
             print(f"{item['id']:10s} {variant:9s} first token {first:6.1f} s  total {total:6.1f} s  "
                   f"{'right' if right else '-'}", flush=True)
     base = statistics.median(r[0] for r in rows["chatchat"]) if rows.get("chatchat") else None
@@ -155,6 +166,11 @@ def timed(app: Any, items: list[dict[str, Any]], variants: list[str]) -> None:
         print(f"{variant:9s} TTFT p50 {p50:6.1f} s  p95 {firsts[int(0.95 * (len(firsts) - 1))]:6.1f} s  "
               f"total p50 {statistics.median(x[1] for x in row):6.1f} s  must_include "
               f"{sum(x[2] for x in row)}/{len(row)}{ratio}")
+    if "nolookup" in answers:  # drafts must not change the text
+        for variant in answers:
+            if variant == "now" or variant.startswith("lookup="):
+                same = sum(a == b for a, b in zip(answers[variant], answers["nolookup"], strict=True))
+                print(f"{variant:9s} answer text identical to nolookup's: {same}/{len(items)}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -167,9 +183,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--variants", default="chatchat,before,+cache,+heading,+cut,+floor,now")
     parser.add_argument("--count-only", action="store_true")
     parser.add_argument("--sweep", default="", help="with --count-only: context_chars values to try, e.g. 150,200,300")
+    parser.add_argument("--lookup", default="", help="prompt-lookup draft sizes to time as variants, e.g. 4,8,16")
     args = parser.parse_args(argv)
     for n in filter(None, args.sweep.split(",")):
         VARIANTS[f"chars={n}"] = {"context_chars": int(n)}
+    for n in filter(None, args.lookup.split(",")):
+        VARIANTS[f"lookup={n}"] = {"prompt_lookup": int(n)}
+        args.variants += f",lookup={n}"
     from rag.app import App
     from rag.settings import load_settings
 

@@ -62,18 +62,9 @@ class LlamaCppLLM(LLM):
             from llama_cpp import Llama
 
             _check_gguf(self.path)
-            kwargs: dict[str, Any] = {}
-            if self.prompt_lookup:
-                from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
-
-                kwargs["draft_model"] = LlamaPromptLookupDecoding(num_pred_tokens=self.prompt_lookup)
-                # llama-cpp-python checks drafts against the logits of every position: it needs them all
-                # (n_ctx x vocab floats: 2.5 GB for Qwen's 152k vocabulary at n_ctx 4096)
-                kwargs["logits_all"] = True
             try:
                 self._llama = Llama(model_path=str(self.path), n_ctx=self.n_ctx, n_threads=self.threads,
-                                    n_threads_batch=self.threads, seed=self.seed, verbose=False,
-                                    n_batch=512, **kwargs)
+                                    n_threads_batch=self.threads, seed=self.seed, verbose=False, n_batch=512)
             except (ValueError, RuntimeError) as exc:
                 raise LLMError(f"cannot load GGUF model {self.path}: {exc}") from exc
         return self._llama
@@ -87,12 +78,32 @@ class LlamaCppLLM(LLM):
         if json_schema is not None:
             kwargs["response_format"] = {"type": "json_object", "schema": json_schema}
         self._prime(messages)
+        if self.prompt_lookup and temperature == 0 and json_schema is None and self._templated:
+            from rag.lookup import greedy_lookup
+
+            yield from greedy_lookup(self.llama, self.prompt_tokens(messages), max_tokens, self.prompt_lookup,
+                                     self._stop_tokens())
+            return
         for part in self.llama.create_chat_completion(messages=messages, max_tokens=max_tokens,
                                                       temperature=temperature, stream=True, **kwargs):
             delta = part["choices"][0].get("delta", {})
             text = delta.get("content")
             if text:
                 yield text
+
+    @property
+    def _templated(self) -> bool:
+        return "tokenizer.chat_template" in self.llama.metadata
+
+    def _stop_tokens(self) -> set[int]:
+        """End of turn and of text: the chat handler stops at either."""
+        llama = self.llama
+        stop = {llama.token_eos()}
+        for name in (b"<|im_end|>", b"<|endoftext|>", b"<|eot_id|>"):
+            ids = llama.tokenize(name, add_bos=False, special=True)
+            if len(ids) == 1:
+                stop.add(ids[0])
+        return stop
 
     def yes_probability(self, messages: list[Message]) -> float | None:
         """Read only what ``messages`` add to the model's last prompt and reply (the KV cache holds

@@ -97,7 +97,8 @@ class GenerationSettings(_Section):
     passage_floor: float = Field(0.7, ge=0.0, le=1.0, description="passages that hold less than this share of "
                                  "the question's weighted terms the best passage holds are left out of the prompt "
                                  "(0 = all k)")
-    prompt_lookup: int = Field(0, ge=0, le=32, description="prompt-lookup decoding draft tokens; 0 = off")
+    prompt_lookup: int = Field(4, ge=0, le=32, description="greedy decoding with drafts of this many tokens looked "
+                               "up in the prompt (rag/lookup.py; 4 chosen on dev.jsonl from 4/8/16); 0 = off")
     prefix_cache: bool = Field(True, description="keep the model's state after the fixed system prompt and "
                                "example in $RAG_HOME/cache/kv, so a new process need not read them again")
     judge_floor: float = Field(0.0, ge=0.0, le=1.0, description="after the checks pass, the chat model is asked "

@@ -131,6 +131,26 @@ def test_yes_probability_reads_only_the_new_question_and_matches_a_fresh_read() 
     assert abs(reused - fresh) < 0.02, (reused, fresh)
 
 
+def test_prompt_lookup_writes_what_plain_greedy_decoding_writes() -> None:
+    """Drafts copied from the prompt are kept only where the model would have chosen them: the text
+    is plain greedy decoding's, a list copied from the passage included, and the KV cache is left
+    holding the tokens read (the next question reuses it)."""
+    from rag.llm import LlamaCppLLM
+
+    passage = ("大力推进会员卡办理工作，全年新办理会员服务卡13.3万张，完成信息采集50.3万条居全市第一。常态化开展“工伤探视”工作，"
+               "累计探视受伤住院职工2800人次，慰问947人、心理疏导107人，发放慰问金47.35万元。")
+    questions = ["2019年新办理了多少张会员服务卡？完成了多少条信息采集？", "“工伤探视”工作做了哪些事？请逐项列出。"]
+    plain, lookup = LlamaCppLLM(SMALL, n_ctx=1024, threads=2), LlamaCppLLM(SMALL, n_ctx=1024, threads=2, prompt_lookup=8)
+    for question in questions:
+        chat = [{"role": "system", "content": "只根据资料回答，照抄资料原文。"},
+                {"role": "user", "content": f"资料：[1] {passage}\n问题：{question}"}]
+        expected = plain.complete(chat, 96)
+        assert "万条" in expected  # copied from the passage (the 0.5B's list repeats one item)
+        assert lookup.complete(chat, 96) == expected  # the second question reads the first one's cache
+        prompt = lookup.prompt_tokens(chat)
+        assert list(lookup.llama.input_ids[:len(prompt)]) == prompt and lookup.llama.n_tokens > len(prompt)
+
+
 def test_refusal_for_unanswerable_with_real_model(real_env: dict[str, str]) -> None:
     proc = rag(real_env, "ask", "罗湖区总工会2022年的工会经费预算是多少？", "--json")
     assert proc.returncode == 0, proc.stderr
