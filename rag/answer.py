@@ -18,7 +18,7 @@ from rag.prompting import build_qa_prompt, prompt, prompt_passages, refusal_text
 from rag.quotes import Quote, best_quotes, sentence_score
 from rag.retrieve import Retriever
 from rag.settings import Settings
-from rag.terms import YEAR_RE, passage_context, quoted_terms, weigh
+from rag.terms import YEAR_RE, asked_years, passage_context, quoted_terms, weigh
 from rag.types import ChunkRecord, Figure, Filters, Hit, QuestionTerms
 from rag.verify import Evidence, Verification, latin_ratio, strip_citations, support, verify_answer
 
@@ -89,11 +89,6 @@ def clean_question(question: str) -> tuple[str, list[str]]:
 
 def _years(text: str) -> set[str]:
     return set(YEAR_RE.findall(text))
-
-
-def asked_years(question: str) -> set[str]:
-    """The years the question asks about (not those of a date: "2020年1月25日")."""
-    return set(re.findall(r"(?<!\d)((?:19|20)\d{2})年(?!\d{1,2}月)", compact(question)))
 
 
 def asked_places(question: str) -> list[str]:

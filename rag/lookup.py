@@ -18,6 +18,8 @@ import codecs
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from rag.kvcache import common_prefix
+
 NGRAM_MAX = 3  # the longest run of the last tokens looked up in the history
 
 
@@ -40,10 +42,7 @@ def greedy_lookup(llama: Any, prompt: list[int], max_tokens: int, draft_size: in
     import llama_cpp
     import numpy as np
 
-    keep = 0
-    limit = min(llama.n_tokens, len(prompt) - 1)
-    while keep < limit and llama.input_ids[keep] == prompt[keep]:
-        keep += 1
+    keep = min(common_prefix(llama.input_ids[:llama.n_tokens], prompt), len(prompt) - 1)
     llama.n_tokens = keep
     llama.eval(prompt[keep:])  # logits of the last position only
     n_vocab = llama.n_vocab()
@@ -62,7 +61,7 @@ def greedy_lookup(llama: Any, prompt: list[int], max_tokens: int, draft_size: in
         piece = decoder.decode(llama.detokenize([token]))
         if piece:
             yield piece
-        draft = draft_after([*history, token], min(draft_size, max_tokens - written - 1)) if draft_size else []
+        draft = draft_after([*history, token], min(draft_size, max_tokens - written - 1))
         batch = [token, *draft]
         n_past = llama.n_tokens
         if n_past + len(batch) > llama.n_ctx():
@@ -73,7 +72,7 @@ def greedy_lookup(llama: Any, prompt: list[int], max_tokens: int, draft_size: in
         accepted = [token]
         nxt = argmax(0)
         for j, proposed in enumerate(draft, start=1):
-            if nxt != proposed or nxt in stop or written + len(accepted) >= max_tokens:
+            if nxt != proposed or nxt in stop:
                 break
             accepted.append(proposed)
             nxt = argmax(j)

@@ -3,7 +3,6 @@ the question's weighted terms as a third list, optionally reranked."""
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, field
 from typing import Literal
@@ -15,11 +14,10 @@ from rag.encoders import CrossEncoderReranker, Encoder
 from rag.normalize import search_form
 from rag.settings import RetrievalSettings
 from rag.store import Store
-from rag.terms import asked_stage, searched_form, weigh
+from rag.terms import asked_stage, asked_years, searched_form, weigh
 from rag.types import ChunkRecord, Filters, Hit
 
 Mode = Literal["hybrid", "dense", "bm25"]
-_YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年(?!\s*\d{1,2}\s*月)")  # a year, not a date's
 
 
 @dataclass
@@ -97,7 +95,7 @@ class Retriever:
         question asks (:meth:`Store.chunk_ids_of_year`): in a folder of yearly reports, "2023年…目标"
         is in the 2023 report, whose text says only 今年. Nothing when no document, or more than half
         of them, names the year (it tells them apart no better than the words do)."""
-        years = sorted(set(_YEAR_RE.findall(query)))
+        years = sorted(asked_years(query))
         if not years:
             return []
         if asked_stage(query) == "result":  # a year's results are reported in the next year's report too

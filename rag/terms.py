@@ -43,6 +43,11 @@ def searched_form(chunk: ChunkRecord) -> str:
     return _SPACE_RE.sub("", chunk.search_text)
 
 
+def asked_years(question: str) -> set[str]:
+    """The years the question asks about (not those of a date: "2020年1月25日")."""
+    return set(re.findall(r"(?<!\d)((?:19|20)\d{2})年(?!\d{1,2}月)", compact(question)))
+
+
 _ASKS_TARGET_RE = re.compile(r"目标|预期|计划(?!生育|单列)|力争|指标")
 _ASKS_RESULT_RE = re.compile(r"实际|(?:完成|增长|下降|提高|降低|达到|实现|减少|增加|新增)了|过去一年|全年完成")
 
