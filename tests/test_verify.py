@@ -582,6 +582,8 @@ TARGETS_2022 = Evidence("今年发展主要预期目标是：国内生产总值�
     # 以上 is not 左右: 斤 is a unit, so the bound after it is read
     ("2022年粮食产量目标是1.3万亿斤左右[2]。", "2022年粮食产量目标是多少？", "flagged",
      "2022年粮食产量目标是1.3万亿斤左右⚠未核实（资料为1.3万亿斤以上）[2]。"),
+    ("2022年粮食产量目标是1.3万亿斤以上[2]。", "2022年粮食产量目标是多少？", "verified",
+     "2022年粮食产量目标是1.3万亿斤以上[2]。"),
 ])
 def test_a_target_is_no_result_and_a_result_no_target(answer: str, question: str, status: str, shown: str) -> None:
     v = verify_answer(answer, [REVIEW_2021, TARGETS_2022], question)
