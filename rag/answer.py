@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Callable
@@ -235,10 +236,12 @@ def _mentioned(fig: Figure, text: str) -> bool:
     return True
 
 
-def evidence_of(chunk: ChunkRecord) -> Evidence:
-    """What the checker may read of a passage: its text and its document's own title, 文号, section."""
+def evidence_of(chunk: ChunkRecord, home_of: Callable[[str], tuple[str, ...]] | None = None) -> Evidence:
+    """What the checker may read of a passage: its text and its document's own title, 文号, section,
+    and the provinces the whole document speaks of (``home_of`` its doc_id, when given)."""
     year = f"{chunk.date[:4]}年" if chunk.date and chunk.date[:4].isdigit() else ""
-    return Evidence(chunk.text, chunk.title, chunk.doc_number or "", chunk.section, year)
+    home = home_of(chunk.doc_id) if home_of else ()
+    return Evidence(chunk.text, chunk.title, chunk.doc_number or "", chunk.section, year, home)
 
 
 def answer_question(question: str, retriever: Retriever, llm: LLM, settings: Settings | None = None, *,
@@ -310,8 +313,12 @@ def answer_question(question: str, retriever: Retriever, llm: LLM, settings: Set
         draft = generate(messages)
     draft_simplified = to_simplified(strip_echoes(draft, built.passages))
 
+    @functools.cache  # passages often share a document: read and scan it once
+    def home_of(doc_id: str) -> tuple[str, ...]:
+        return places.home(compact(retriever.store.document_text(doc_id) or ""))
+
     # Claims are checked against the document's own words of each passage shown, never the labels.
-    evidence = [evidence_of(hits[p.n - 1].chunk) for p in built.passages]
+    evidence = [evidence_of(hits[p.n - 1].chunk, home_of) for p in built.passages]
     verification = verify_answer(draft_simplified, evidence, question)
     warnings.extend(verification.warnings)
     answer = verification.answer

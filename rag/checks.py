@@ -1,22 +1,22 @@
-"""The checks of one claim (an answer sentence) against the passages it may cite: each figure bound
-to the clause that speaks of the same thing, the year it is stated for, the place or organisation it
-polarity (names: :mod:`rag.namechecks`). What fails becomes a :class:`Finding`; :mod:`rag.verify` decides."""
+"""The checks of one claim (an answer sentence) against the passages it may cite (each read as an
+:class:`rag.evidence.Evidence`): each figure bound to the clause that speaks of the same thing, the year
+it is stated for, its bound, and the claim's polarity (names: :mod:`rag.namechecks`; target or result:
+:mod:`rag.stages`). What fails becomes a :class:`Finding`; :mod:`rag.verify` decides."""
 
 from __future__ import annotations
 
-import functools
-import itertools
 import re
 from dataclasses import dataclass, field
 
 from rag import claims
+from rag.evidence import Evidence
 from rag.figures import PHONE, bound, figures_in
 from rag.normalize import compact
 from rag.types import Figure
 
 SUPPORT_THRESHOLD = 0.5
+DROP_THRESHOLD = 0.25  # a claim sharing less with every passage shares almost nothing
 STRONG = 0.8  # a binding this close leaves no doubt which metric a figure is
-SENTENCE_WEIGHT = 0.6  # the metric named earlier in the sentence binds, less than in the clause
 QUESTION_FLOOR = 0.3  # a bare figure is bound through the question's words, which match less
 ALT_MARGIN = 0.2  # another clause must bind this much better to count as "the passage says otherwise"
 SLOT_MARGIN = 2  # bigrams of the question's slot another figure must have more of
@@ -27,122 +27,12 @@ _LINK_RE = re.compile("(?:达到|达|为|是|共|计)+$")  # between a metric an
 _HOW_MANY_RE = re.compile("多少|几")
 _DAY_RE = re.compile(r"(?<!\d)(\d{1,2})月(\d{1,2})日")
 _IDENTIFIER_RE = re.compile(rf"\d{{5,}}|{PHONE}")
-_COMPARED_YEAR_RE = re.compile(r"(?:较|比|与|同比|自|从)$")
-LAST_YEAR_RE = re.compile(r"(?<![较比与同])(?:去年|上年)(?!同期)")  # 比去年: a comparison, not last year's figure
 
 
 def is_identifier(fig: Figure) -> bool:
     """A hotline, telephone or account number (12366, 0771—2818453, 0409020029300539524): it names, it does not measure, so
     being in the passage is enough."""
     return fig.kind == "number" and not fig.unit and bool(_IDENTIFIER_RE.fullmatch(fig.text))
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """A passage as the checker reads it: the chunk's text and its document's own title, 文号,
-    section and year (what its heading shows a reader), never the prompt's labels."""
-
-    text: str
-    title: str = ""
-    doc_number: str = ""
-    section: str = ""
-    year: str = ""
-
-    @functools.cached_property
-    def full(self) -> str:
-        parts = (self.text, self.section, self.title, self.doc_number, self.year)
-        return "\n".join(compact(p) for p in parts)
-
-    @functools.cached_property
-    def figures(self) -> list[Figure]:
-        return figures_in(self.full, already_compact=True)
-
-    @functools.cached_property
-    def _cells(self) -> dict[int, claims.Cell | None]:
-        return {}
-
-    def cell(self, fig: Figure) -> claims.Cell | None:
-        """The table cell holding ``fig`` (one of :attr:`figures`), looked up once per figure."""
-        if fig.start not in self._cells:
-            self._cells[fig.start] = claims.table_cell(self.full, fig)
-        return self._cells[fig.start]
-
-    def context(self, fig: Figure) -> tuple[str, set[str]]:
-        """The words that go with ``fig`` (one of :attr:`figures`) and the tokens of the figures
-        that qualify it ("25-99人" of "25-99人企业建会率74.4%")."""
-        cell = self.cell(fig)
-        if cell:  # a table row: the cell is named by its row label and column header
-            return " ".join(self.full[s:e] for s, e in cell.spans), {
-                claims.figure_token(o) for o in self.figures
-                if o is not fig and o.kind != "year" and any(s <= o.start and o.end <= e for s, e in cell.spans)}
-        return claims.segment(self.full, fig, self.figures), claims.neighbours(self.full, fig, self.figures)
-
-    def qualifiers(self, fig: Figure) -> set[str]:
-        """Tokens of the figures before ``fig`` (one of :attr:`figures`) in its clause, years aside:
-        what it is the value for ("百人以上企业建会率达98.9%")."""
-        start, _ = claims.clause_span(self.full, fig.start, fig.end)
-        return {claims.figure_token(o) for o in self.figures if o.kind != "year" and start <= o.start and o.end <= fig.start}
-
-    def binding(self, fig: Figure, grams: set[str]) -> float:
-        """How well the words around ``fig`` (one of :attr:`figures`) match the claim's words."""
-        score = claims.bind_score(grams, *self.context(fig))
-        return max(score, SENTENCE_WEIGHT * claims.overlap(grams, claims.sentence_around(self.full, fig.start)))
-
-    def qualified_elsewhere(self, fig: Figure, other: Figure, grams: set[str], asked: set[str]) -> bool:
-        """The claim's qualifying figures go with ``other``, not with ``fig`` ("25-99人企业建会率为98.9%"
-        where the passage has 98.9% for 百人以上 and 74.4% for 25-99人), or the question's words
-        (``asked``) name the table column of ``other`` and not that of ``fig`` (年度任务, not 2019年完成)."""
-        wanted = {g for g in grams if g.startswith("#")}
-        if wanted and wanted <= self.context(other)[1] and not wanted & self.context(fig)[1]:
-            return True
-        named = [bool(h) and h <= asked for h in (self.column(fig), self.column(other))]
-        return named == [False, True]
-
-    def column(self, fig: Figure) -> set[str]:
-        """The words of the column header of the table cell that holds ``fig`` (none outside tables)."""
-        cell = self.cell(fig)
-        return claims.content_grams(self.full[cell.header[0]:cell.header[1]]) if cell and cell.header else set()
-
-    def years_for(self, fig: Figure) -> set[float]:
-        """Years the passage states ``fig`` for: those of its sentence, else of the chunk's text, else
-        of its section, else of its document (a 2019 review section of a "2019 summary and 2020
-        plan" answers for 2019 only; a section 过去一年 of a 2023 report, for 2022)."""
-        sentence = claims.sentence_around(self.full, fig.start)
-        start = self.full.find(sentence)
-        stated = [f for f in self.figures if f.kind == "year"
-                  and not _COMPARED_YEAR_RE.search(self.full[max(0, f.start - 2):f.start])
-                  and not self.full.startswith("以来", f.end)]
-        bounds = [0]
-        for part in (self.text, self.section, self.title + self.doc_number + self.year):
-            bounds.append(bounds[-1] + len(compact(part)) + 1)
-        clause = re.split(r"[，,；;：:]", self.full[start:fig.start])[-1]
-        documents = {f.low for f in stated if f.start >= bounds[2]}
-        if documents and LAST_YEAR_RE.search(clause) and not any(
-                fig.start - len(clause) <= f.start < fig.start for f in stated):
-            return {y - 1 for y in documents}  # "去年居民消费价格涨幅回落到2.6%" of the 2013 report is 2012's
-        for level, (lo, hi) in enumerate(((start, start + len(sentence)), *itertools.pairwise(bounds))):
-            years = {f.low for f in stated if lo <= f.start < hi}
-            if years and level == 3 and self.looking_back:
-                years = {y - k for y in years for k in self.looking_back}
-            if years:
-                return years
-        return set()
-
-    @functools.cached_property
-    def looking_back(self) -> range:
-        """How many years before its document's a review section speaks of: "一、过去一年和五年工作
-        回顾" of the 2023 report tells 2022's results (and 2018-2022's)."""
-        if "过去五年" in self.section or "和五年" in self.section:
-            return range(1, 6)
-        return range(1, 2) if "过去一年" in self.section else range(0)
-
-    @functools.cached_property
-    def years_looked_back(self) -> set[float]:
-        """The years before its document's the passage speaks of without naming them: those of a
-        review section (过去一年), and the year before for a passage that says 去年."""
-        back = set(self.looking_back) | ({1} if LAST_YEAR_RE.search(compact(self.text)) else set())
-        own = figures_in(compact(self.title + self.doc_number + self.year), already_compact=True)
-        return {f.low - k for f in own if f.kind == "year" for k in back}
 
 
 def _narrower_after(ev: Evidence, pf: Figure, asked: set[str]) -> bool:
@@ -179,6 +69,7 @@ class Claim:
     question: str
     findings: list[Finding] = field(default_factory=list)
     recited: list[str] = field(default_factory=list)
+    naming: set[int] = field(default_factory=set)  # passages cited because they name what the claim names
     backed: list[tuple[Figure, dict[int, Figure]]] = field(default_factory=list)  # figure -> passages stating it
     rewrites: list[tuple[str, str, str]] = field(default_factory=list)  # (figure as written, as the passage bounds it, note)
 
@@ -332,7 +223,7 @@ class Claim:
     def check_bounds(self) -> None:
         """A bound the cited passage puts on a figure (超过2000家, 近600吨, 100万元以上) must stay: a
         figure written without it is restored to the passage's words, one bounded the other way
-        ("超过" where the passage says "近") is marked. The question's own figures, echoed, are left."""
+        ("超过" where the passage says "近") is marked, and a bound the passage does not put is taken off. The question's own figures, echoed, are left."""
         asked = figures_in(self.question, already_compact=True)
         for fig, backing in self.backed:
             cited = next((i for i in self.cites if i in backing), None)
@@ -340,7 +231,11 @@ class Claim:
                 continue
             pf = backing[cited]
             direction, before, after = bound(self.evidence[cited - 1].full, pf)
-            own = bound(self.body, fig)[0]
+            own, own_before, own_after = bound(self.body, fig)
+            if own and not direction:  # "实际增长5%左右" of a review's exact "增长5%": the target's words
+                self.rewrites.append((f"{own_before}{fig.text}{own_after}", pf.text,
+                                      f"{own_before}{fig.text}{own_after} written as the passage states it: {pf.text}"))
+                continue
             if not direction or own == direction:
                 continue
             phrase = f"{before}{pf.text}{after}"
@@ -392,14 +287,6 @@ class Claim:
         counted = [f for f in figures if f.kind != "year"]
         if counted and all(any(f.matches(q) for q in asked) for f in counted):
             self.findings.append(Finding("figure", f"{counted[0].text} only repeats the question's figure"))
-
-    def recite_to_passage_naming(self, needle: str, label: str) -> int | None:
-        """The model cited the wrong passage for ``needle``: add the first one that holds it."""
-        other = next((i for i in self.valid() if needle in self.evidence[i - 1].full), None)
-        if other is not None:
-            self.cites = sorted({*self.cites, other})
-            self.recited.append(f"re-cited to [{other}], which names {label}")
-        return other
 
     def check_polarity(self) -> None:
         passage_clauses = [c for i in self.cites for c in claims.clauses(self.evidence[i - 1].full)]

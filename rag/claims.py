@@ -9,6 +9,8 @@ import functools
 import re
 from dataclasses import dataclass
 
+from rag import places
+from rag.normalize import compact
 from rag.segment import tagged as _segment_tagged
 from rag.types import Figure
 
@@ -74,8 +76,8 @@ def _names(text: str) -> tuple[str, ...]:
             continue  # 内容概述市…: a verb or function word is no name
         found.append((m.start(), name))
     for start, _, word, flag in spans:
-        proper = _SUFFIX_RE.sub("", word)
-        if flag == "ns" and proper in _PROVINCES:
+        proper = _SUFFIX_RE.sub("", _REGION_RE.sub("", word))
+        if flag in ("ns", "nt") and proper in _PROVINCES:
             found.append((start, proper))
     return tuple(dict.fromkeys(name for _, name in sorted(found)))
 
@@ -105,6 +107,7 @@ def _tagged(text: str) -> tuple[tuple[str, str], ...]:
 _SUFFIX_WORDS = frozenset("市场 市民 市值 市政 市容 市面 区域 区间 区别 区分 区块 县域 省份 省级 省钱 省力 镇压 乡村 乡镇 集团化".split())
 _NOT_NAME_TAGS = frozenset({"v", "d", "p", "c", "r", "u", "ad", "m", "q", "f"})
 _SUFFIX_RE = re.compile(f"(?:{_NAME_SUFFIXES})$")
+_REGION_RE = re.compile("(?:壮族|回族|维吾尔)?自治区$|特别行政区$")  # 宁夏回族自治区: one word to jieba
 
 
 def polarity(clause: str) -> tuple[bool, int]:
@@ -287,3 +290,22 @@ def window_around(text: str, start: int) -> str:
     sentence = sentence_around(text, start, _SENTENCE_STOPS)
     left = text.find(sentence)
     return sentence_around(text, left - 1, _SENTENCE_STOPS) + "\x00" + sentence if left > 1 else sentence
+
+
+def _bigrams(text: str) -> set[str]:
+    clean = re.sub(r"[\s\W_]+", "", compact(text))
+    return {clean[i:i + 2] for i in range(len(clean) - 1)}
+
+
+def support(sentence: str, passage: str) -> float:
+    """Share of the sentence's character bigrams found in the passage (0..1)."""
+    grams = _bigrams(sentence)
+    if not grams:
+        return 1.0
+    return len(grams & _bigrams(passage)) / len(grams)
+
+
+def mentions(text: str, name: str) -> bool:
+    """``name`` occurs in ``text`` other than as where people come from: a hospital notice of 天津
+    asking after patients "来自武汉市及周边地区" or "有武汉市旅行史" says nothing of 武汉's own rules."""
+    return any(not places.as_origin(text, m.start(), m.end()) for m in re.finditer(re.escape(name), text))

@@ -29,7 +29,7 @@ _LEAD_RE = re.compile(r"^(?:那么|那|还有|另外|再问一下|再问|接着|
 _TAIL_RE = re.compile(r"(?:的情况|情况)?(?:呢|怎么样|如何|怎样)?[？?。.！!\s]*$")
 _PRONOUN_RE = re.compile(r"(?:它们|他们|它|其|该单位|该区|该市|该部门|这个单位|这家单位|上述单位|那里|这里)")
 _YEAR_RE = re.compile(r"(?:19|20)\d{2}年")
-_SUFFIX = "(?:省|市|区|县|镇|乡|街道|集团)"
+_SUFFIX = "(?:(?:壮族|回族|维吾尔)?自治区|特别行政区|省|市|区|县|镇|乡|街道|集团)"
 _QUESTION_RE = re.compile(r"多少|几|什么|哪|谁|是否|吗|如何|怎样|怎么|多长|多久|多大|何时|何地|何处")
 SHORT = 14  # a fragment this short (in characters, without its 那/呢) that names no place or year cannot stand alone
 _HOW_MANY_RE = re.compile(r"(?:多少|几)(?:人次|万元|亿元|[个家项条名份张场宗次位所批人元])?")  # "确定了多少个|区级示范点": kept
@@ -57,7 +57,7 @@ def _subject(question: str) -> str:
     """The place/organisation the question is about, with its suffix ("深圳市罗湖区")."""
     names = claims.names_in(compact(question))
     if not names:
-        region = _REGION_RE.search(question)  # names_in leaves 自治区 names to jieba, which keeps them whole
+        region = _REGION_RE.search(question)  # jieba's tags of a long question may miss one
         return region.group(0) if region else ""
     chain = "".join(f"(?:{re.escape(n)}{_SUFFIX}?)?" for n in names[1:])
     m = re.search(f"{re.escape(names[0])}{_SUFFIX}?{chain}", question)

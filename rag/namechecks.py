@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from rag import claims, places
-from rag.checks import Claim, Finding
+from rag.checks import DROP_THRESHOLD, Claim, Finding
 from rag.normalize import compact
 from rag.types import Figure
 
@@ -21,21 +21,36 @@ def check_names(claim: Claim, q_names: list[str]) -> None:
     names = [*claims.names_in(claim.body), *claims.persons_in(claim.body)]
     for name in [*names, *(w for w in claims.places_in(claim.body) if w not in names and w not in claim.question
                            and not any(w in n or n in w for n in names))]:
-        if any(name in t for t in texts) or any(places.names_part_of(name, [*claims.names_in(t), *claims.places_in(t)])
+        if any(claims.mentions(t, name) for t in texts) or any(places.names_part_of(name, [*claims.names_in(t), *claims.places_in(t)])
                                                 for t in texts):
             continue  # "江西" is backed by a passage about 南昌 and 上饶; "广西" by "超市梧州店"
-        other = claim.recite_to_passage_naming(name, name)
+        other = recite_to_passage_naming(claim, name, name)
         if other is not None:
             texts.append(claim.evidence[other - 1].full)
             _drop_foreign_citations(claim, name)
             continue
         claim.findings.append(Finding("entity", f"the cited passages do not mention {name}", f"资料未提及{name}"))
+    # asked of 北京市通州区, a passage about 北京 at large is about another place than the one asked
+    q_names = [n for n in q_names if not any(places.within(m, n) for m in q_names)]
     others = {n for t in texts for n in claims.names_in(t)} - set(q_names)
-    if q_names and others and not any(name in t for name in q_names for t in texts) and not any(
-            places.names_part_of(name, others) for name in q_names):
+    asked_named = any(claims.mentions(t, name) for name in q_names for t in texts)
+    if q_names and others and not asked_named and not any(places.names_part_of(name, others) for name in q_names):
         # the passages speak of another place (a notice that says only 本市 is not flagged)
         claim.findings.append(Finding("entity", f"the cited passages are about {'、'.join(sorted(others))}, "
                                       f"not {'、'.join(q_names)}", f"资料未提及{q_names[0]}"))
+    elif q_names and not others and not asked_named:
+        _check_home(claim, [n for n in q_names if places.provinces_of(n)])
+
+
+def _check_home(claim: Claim, asked: list[str]) -> None:
+    """Passages that name no place (本市, 我省) are their document's: a notice of 北京 that says
+    "全力保障生活必需品等重要物资市场供应" on its first page and 北京 on its last is no answer about 广州."""
+    homes = {h for i in claim.cites for h in claim.evidence[i - 1].home}
+    if asked and homes and all(claim.evidence[i - 1].home for i in claim.cites) and all(
+            places.elsewhere(h, asked) for h in homes):
+        home = "、".join(sorted(homes))
+        claim.findings.append(Finding("entity", f"the cited passages are of a document about {home}, not "
+                                      f"{'、'.join(asked)}", f"资料所述为{home}"))
 
 
 def _drop_foreign_citations(claim: Claim, name: str) -> None:
@@ -55,10 +70,30 @@ def check_titles(claim: Claim) -> None:
     for title in dict.fromkeys(_TITLE_RE.findall(claim.body)):
         if any(title in claim.evidence[i - 1].full for i in claim.cites):
             continue
-        if claim.recite_to_passage_naming(title, f"《{title}》") is not None:
+        if recite_to_passage_naming(claim, title, f"《{title}》") is not None:
             continue
         shown = title if len(title) <= 20 else title[:20] + "…"
         claim.findings.append(Finding("entity", f"the cited passages do not name 《{title}》", f"资料未提及《{shown}》"))
+
+
+def recite_to_passage_naming(claim: Claim, needle: str, label: str) -> int | None:
+    """The model cited the wrong passage for ``needle``: add the first one that holds it, of a
+    cited passage's document or sharing some of the claim's words (a 12345 hotline story that
+    names 通州 is no source of 北京's rule said of 通州)."""
+    other = next((i for i in claim.valid() if claims.mentions(claim.evidence[i - 1].full, needle)
+                  and (_same_document(claim, i) or claims.support(claim.body, claim.evidence[i - 1].full)
+                       >= DROP_THRESHOLD)), None)
+    if other is not None:
+        claim.cites = sorted({*claim.cites, other})
+        claim.naming.add(other)
+        claim.recited.append(f"re-cited to [{other}], which names {label}")
+    return other
+
+
+def _same_document(claim: Claim, n: int) -> bool:
+    ev = claim.evidence[n - 1]
+    return bool(ev.title) and any((claim.evidence[i - 1].title, claim.evidence[i - 1].doc_number)
+                                  == (ev.title, ev.doc_number) for i in claim.cites)
 
 
 def check_places(claim: Claim) -> None:
@@ -135,7 +170,7 @@ def check_subject(claim: Claim, q_names: list[str]) -> None:
                                       f"资料所述为{there}"))
         return
     window = claims.window_around(full, start)
-    if any(n in window for n in names):
+    if any(claims.mentions(window, n) for n in names):
         return
     near = [n for part in window.split("\x00") for n in claims.names_in(part[:SUBJECT_CHARS])]
     # what a province does ("福建…八闽健康码具有…") is said of its cities too; its figures are not (check_place)

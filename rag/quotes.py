@@ -8,12 +8,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from rag import claims
 from rag.figures import figures_in
 from rag.normalize import compact
 from rag.types import Hit, QuestionTerms
 
 _SENTENCE_RE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
 _ASKS_FIGURE_RE = re.compile("多少|几|比例|比重|率|何时|哪天|时间|日期")
+_YEAR_TERM_RE = re.compile(r"\d{4}年?|年")
 MAX_QUOTE_CHARS = 160
 
 
@@ -71,11 +73,15 @@ def best_quotes(terms: QuestionTerms, hits: list[Hit], question: str, limit: int
     """Up to ``limit`` sentences of the passages, the question's weighted terms they hold first (a
     sentence with a figure wins a tie when the question asks for one)."""
     rate = sentence_score(terms, question)
+    # a sentence holding only the question's place and year (a report's byline, "——2025年1月19日在
+    # 宁夏回族自治区…会议上") says nothing of what is asked
+    named = [t for t in terms.weights if claims.names_in(t)]
+    plain = [t for t in terms.weights if not _YEAR_TERM_RE.fullmatch(t) and not any(t in p for p in named)]
     scored: list[Quote] = []
     for n, hit in enumerate(hits, 1):
         for candidates in _pieces(hit.chunk.text):
             score, text = max(((rate(t), t) for t in candidates), key=lambda st: st[0])
-            if score > 0.2:
+            if score > 0.2 and (not plain or any(t in compact(text) for t in plain)):
                 scored.append(Quote(n, hit.chunk.source, hit.chunk.section, text, score, hit.chunk.named_title))
     scored.sort(key=lambda q: (-q.score, q.n))
     out: list[Quote] = []

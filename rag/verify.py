@@ -24,7 +24,9 @@ import re
 from dataclasses import dataclass, field
 
 from rag import claims, namechecks, places, stages
-from rag.checks import SUPPORT_THRESHOLD, Claim, Evidence
+from rag.checks import DROP_THRESHOLD, SUPPORT_THRESHOLD, Claim
+from rag.claims import support
+from rag.evidence import Evidence
 from rag.figures import figures_in
 from rag.normalize import CJK, compact, to_simplified
 
@@ -33,7 +35,6 @@ _CITE_RE = re.compile(r"[\[【［]\s*(\d{1,2}(?:\s*[,，、]\s*\d{1,2})*)\s*[\]�
 _SENTENCE_RE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]*|\n")
 _REFUSAL_RE = re.compile("未找到|没有找到|未提及|没有提及|没有提到|未提到|无法回答|没有相关|未涉及|资料中没有|资料中未|未说明|没有说明")
 _ENUMERATOR_RE = re.compile(r"^(?:\d{1,2}(?:[.．](?=\s)|[、)）])|[(（]\d{1,2}[)）]|[一二三四五六七八九十]{1,2}、)\s*")  # "1. ", "（2）"
-DROP_THRESHOLD = 0.25
 
 
 @dataclass
@@ -69,6 +70,8 @@ class Verification:
 
 
 _TITLE_ONLY_RE = re.compile(r"(?:《[^《》]+》\s*(?:[（(][^（）()]{0,30}[）)])?\s*[、，,和及与]?\s*)+[。.；;]?")
+# a sentence that only announces a list: "…提出了以下要求：", "…采取以下措施" (not "月收入5000元以下")
+_INTRO_RE = re.compile(r"(?:[：:]|(?<![\d%元人个万亿岁斤吨米天日月年家户项次倍])(?:以下|如下|下列)[\u4e00-\u9fff]{0,6})[。.]?$")
 _EMPTY_ITEMS_RE = re.compile(r"[：:、，,；;]\s*、|、\s*(?:[。.；;，,]|$)")
 
 
@@ -96,19 +99,6 @@ _MARK_RE = re.compile(MARK + r"(?:（[^）]*）)?")
 def strip_marks(text: str) -> str:
     """The answer as the model claimed it: without the checker's marks and what it says the passage has."""
     return _MARK_RE.sub("", text)
-
-
-def _bigrams(text: str) -> set[str]:
-    clean = re.sub(r"[\s\W_]+", "", compact(text))
-    return {clean[i:i + 2] for i in range(len(clean) - 1)}
-
-
-def support(sentence: str, passage: str) -> float:
-    """Share of the sentence's character bigrams found in the passage (0..1)."""
-    grams = _bigrams(sentence)
-    if not grams:
-        return 1.0
-    return len(grams & _bigrams(passage)) / len(grams)
 
 
 def is_refusal_sentence(text: str) -> bool:
@@ -155,11 +145,15 @@ def verify_answer(answer: str, passages: list[Evidence] | list[str], question: s
         if _TITLE_ONLY_RE.fullmatch(_ENUMERATOR_RE.sub("", body.strip())):  # "《重庆：建立95个集中隔离医学观察点》[3]。"
             checks.append(SentenceCheck(body, [], "note", 1.0, ["only names a document"]))
             continue
-        if re.search(r"[：:]$", body.strip()) and all(f.kind == "year" for f in figures_in(body)):
+        if _INTRO_RE.search(body.strip()) and all(f.kind == "year" for f in figures_in(body)):
             checks.append(SentenceCheck(body, [], "note", 1.0, ["introduces what follows"]))  # "…以下措施："
             continue
         if q and restates(body, q):  # "要求企业落实“日报告”制度[3]" to "如何落实“日报告”制度？"
             checks.append(SentenceCheck(body, [], "note", 1.0, ["only restates the question"]))
+            continue
+        if _looping(body):  # "包头高速公路收费站、疫情防控检查点、高速公路收费站、疫情防控检查点、…"
+            checks.append(SentenceCheck(_format(body, cites), cites, "dropped", 0.0,
+                                        ["dropped: its items repeat themselves"], ["repeat"]))
             continue
         if _EMPTY_ITEMS_RE.search(body):  # "包括：、、、[2][3]。": the list lost its items
             checks.append(SentenceCheck(_format(body, cites), cites, "dropped", 0.0,
@@ -217,7 +211,8 @@ def verify_answer(answer: str, passages: list[Evidence] | list[str], question: s
     return Verification(kept, checks, removed, warnings)
 
 
-_LIGHT_WORDS = ("进行", "开展", "实施", "做好", "有关", "相关", "工作", "方面")
+_LIGHT_WORDS = ("进行", "开展", "实施", "做好", "有关", "相关", "工作", "方面", "若干", "一系列", "具体", "如何", "怎样",
+                "怎么", "哪些", "什么", "了", "的", "是")
 
 
 def restates(body: str, q: str) -> bool:
@@ -228,14 +223,22 @@ def restates(body: str, q: str) -> bool:
         if word not in q:
             text = text.replace(word, "")
     chars = re.sub(f"[^{CJK}]", "", text)
-    if len(chars) < 4 or any(f.text not in q for f in figures_in(text, already_compact=True)):
+    if any(f.text not in q for f in figures_in(text, already_compact=True)):
         return False  # a figure the question does not hold is news
+    if len(chars) < 4:
+        return len(chars) >= 2 and chars in q  # "三优先" to "…设置的“三优先”是什么？"
     pairs = {q[i:i + 2] for i in range(len(q) - 1)}
     covered = [False] * len(chars)
     for i in range(len(chars) - 1):
         if chars[i:i + 2] in pairs:
             covered[i] = covered[i + 1] = True
     return covered.count(False) <= 1
+
+
+def _looping(body: str) -> bool:
+    """A small model looping inside one sentence: an item of its 、-list three times or more."""
+    items = [i for i in re.split(r"[、，,；;]", compact(body)) if len(i) >= 2]
+    return any(items.count(i) >= 3 for i in set(items))
 
 
 def _uncited(body: str, guess: list[int], evidence: list[Evidence]) -> list[int]:
@@ -260,7 +263,8 @@ def _drop_idle_citations(claim: Claim, body: str) -> None:
     source of it ("…357份[1][2]" where [2] is the report's opening): its citation goes, while another
     cited passage states the figures."""
     stating = {i for _, backing in claim.backed for i in backing}
-    idle = [i for i in claim.cites if i not in stating and support(body, claim.evidence[i - 1].full) < SUPPORT_THRESHOLD]
+    idle = [i for i in claim.cites if i not in stating and i not in claim.naming
+            and support(body, claim.evidence[i - 1].full) < SUPPORT_THRESHOLD]
     if claim.backed and idle and len(idle) < len(claim.cites):
         claim.cites = [i for i in claim.cites if i not in idle]
         claim.recited.append(f"citation {''.join(f'[{i}]' for i in idle)} removed: it states none of its figures")

@@ -379,3 +379,21 @@ def test_another_years_report_silent_on_the_year_asked_is_not_shown() -> None:
     # no passage speaks of the year asked: nothing is left out for it; a date's year is no year asked
     assert len(shown_passages(terms, hits, 0.1, asked_years={"2019"})) == 4
     assert asked_years("2020年1月25日晚上，湖南省委办公厅下发了什么通知？") == set()
+
+
+def test_a_byline_with_the_place_and_year_asked_is_no_evidence() -> None:
+    """A report's byline holds the question's place and year and nothing it asks: the evidence
+    lines start with the target sentence (seen in `rag chat` on the provincial reports)."""
+    from rag.quotes import best_quotes
+    from rag.types import ChunkRecord, Hit, QuestionTerms
+
+    text = ("——2025年1月19日在宁夏回族自治区第十三届人民代表大会第三次会议上\n宁夏回族自治区人民政府主席 张雨浦\n"
+            "主要预期目标是：地区生产总值增长5.5%左右。")
+    chunk = ChunkRecord(1, "d", 0, text, text, "", "text", "2025年宁夏政府工作报告.docx", "2025年宁夏政府工作报告", None, "k")
+    terms = QuestionTerms({"宁夏回族自治区": 7.0, "宁夏": 3.3, "回族": 7.0, "自治区": 2.6, "2025": 0.5, "年": 0.1,
+                           "生产总值": 2.9, "地区": 1.8, "增长": 1.2, "预期": 2.8, "目标": 1.5})
+    quotes = best_quotes(terms, [Hit(1, chunk, 1.0)], "宁夏回族自治区2025年地区生产总值增长的预期目标是多少？")
+    assert [q.text for q in quotes] == ["主要预期目标是：地区生产总值增长5.5%左右。"]
+    # a question of nothing but a place and a year keeps them
+    only = best_quotes(QuestionTerms({"宁夏": 3.3, "2025": 0.5}), [Hit(1, chunk, 1.0)], "宁夏2025年？")
+    assert [q.text for q in only][:1] == ["——2025年1月19日在宁夏回族自治区第十三届人民代表大会第三次会议上"]

@@ -191,7 +191,7 @@ _SERVE = table_lines(Table("维权工作", [["项目", "数量", "单位"], ["�
      "74.4% is stated for something else in the passages"),
 ])
 def test_the_checker_reads_a_cell_with_its_row_and_column(question: str, answer: str, status: str, note: str) -> None:
-    from rag.checks import Evidence
+    from rag.evidence import Evidence
     from rag.verify import verify_answer
 
     passages = [Evidence(text="\n".join(_BUILD), title="2019年龙岗区工会组织建设情况"),

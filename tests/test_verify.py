@@ -459,7 +459,7 @@ def test_a_claim_from_a_section_about_another_year_is_not_the_year_asked() -> No
 
 def test_a_bound_the_passage_puts_on_a_figure_stays() -> None:
     """"超过2000家" copied as "2000家" is restored to the passage's words (corrected); bounded the other
-    way it is marked; bounded alike, or with no bound in the passage, it stands."""
+    way it is marked; bounded alike it stands, and a bound the passage does not put is taken off."""
     passage = "广州市20家产业园区为超过2000家中小型企业减免租金，减免金额达8000万元。"
     question = "获得广州市20家产业园区减免租的中小型企业有多少家？"
     v = verify_answer("获得广州市20家产业园区减免租的中小型企业有2000家[1]。", ["广州市已超过20家产业园区为超过2000家中小型企业减免租金。"], question)
@@ -473,6 +473,14 @@ def test_a_bound_the_passage_puts_on_a_figure_stays() -> None:
     assert "近2000家⚠未核实（资料为超过2000家）[1]" in v.answer
     for right in ("获得减免租的中小型企业逾2000家[1]。", "减免金额达8000万元[1]。"):
         assert [s.status for s in verify_answer(right, [passage], question).sentences] == ["verified"]
+    # a bound the passage does not put is taken off: "5%左右" is the target's wording, the review says 5%
+    review = Evidence("国内生产总值达到134.9万亿元、增长5%，增速居世界主要经济体前列。", "2025年政府工作报告", "",
+                      "一、2024年工作回顾")
+    v = verify_answer("2024年国内生产总值实际增长5%左右[1]。", [review], "2024年国内生产总值实际增长了多少？")
+    assert (v.answer, v.sentences[0].notes) == ("2024年国内生产总值实际增长5%[1]。",
+                                                ["5%左右 written as the passage states it: 5%"])
+    v = verify_answer("国内生产总值达到超过134.9万亿元[1]。", [review], "国内生产总值达到多少？")
+    assert (v.answer, v.sentences[0].status) == ("国内生产总值达到134.9万亿元[1]。", "corrected")
 
 
 SHENYANG = Evidence("（十一）依照《财政部国家卫生健康委关于新型冠状病毒感染肺炎疫情防控有关经费保障政策的通知》有关规定，"
@@ -628,3 +636,76 @@ PROPOSALS_2013 = Evidence("去年居民消费价格涨幅回落到2.6%，这是�
 ])
 def test_the_head_of_a_target_list_and_last_years_figure(answer: str, question: str, shown: str) -> None:
     assert verify_answer(answer, [PROPOSALS_2013], question).answer == shown
+
+
+def test_an_average_or_total_over_years_is_no_one_years_figure() -> None:
+    """The 2016 report's review of 2015 sums up the five-year plan too: "年均增长7.8%" is no answer to
+    what 2015's growth was, whether the answer keeps 年均 or drops it; asked the average, it is."""
+    review = Evidence("“十二五”规划确定的主要目标任务全面完成。一是经济持续较快发展。国内生产总值年均增长7.8%，经济总量稳居世界第二位。"
+                      "五年累计新增城镇就业6431万人。", "2016年政府工作报告", "", "一、2015年工作回顾")
+    mark = "⚠未核实（资料所述为多年平均或累计）[1]。"
+    for answer in ("2015年国内生产总值年均增长7.8%[1]。", "2015年国内生产总值增长7.8%[1]。"):
+        v = verify_answer(answer, [review], "2015年国内生产总值实际增长了多少？")
+        assert (v.answer, v.sentences[0].status) == (answer[:-4] + mark, "flagged")
+    jobs = verify_answer("2015年城镇新增就业6431万人[1]。", [review], "2015年城镇新增就业多少人？")
+    assert jobs.answer == "2015年城镇新增就业6431万人" + mark
+    average = verify_answer("“十二五”期间国内生产总值年均增长7.8%[1]。", [review], "“十二五”期间国内生产总值年均增长多少？")
+    assert average.sentences[0].status == "verified"
+    # beside the year's own figure, the average is that figure's rival, and the year's own is verified
+    both = Evidence(review.text + "2015年国内生产总值增长6.9%。", review.title, "", review.section)
+    wrong = verify_answer("2015年国内生产总值增长7.8%[1]。", [both], "2015年国内生产总值实际增长了多少？")
+    assert wrong.answer == "2015年国内生产总值增长7.8%⚠未核实（资料为6.9%）[1]。"
+    right = verify_answer("2015年国内生产总值增长6.9%[1]。", [both], "2015年国内生产总值实际增长了多少？")
+    assert (right.answer, right.sentences[0].status) == ("2015年国内生产总值增长6.9%[1]。", "verified")
+
+
+RENT = "北京市人民政府办公厅关于减免中小微企业房租的措施：中小微企业承租市及区属国有企业房产的，免收2月份房租。"
+
+
+@pytest.mark.parametrize(("answer", "question", "note"), [
+    # seen with the 0.5B on ncp_dev, each shown as verified before
+    ("国务院联防联控机制对于文件和开会提出了以下要求：[1]。", "国务院联防联控机制对于文件和开会提出了什么要求？", "introduces what follows"),
+    ("北京市人民政府办公厅采取以下措施[1]。", "北京市人民政府办公厅采取哪些措施减免中小微企业房租？", "introduces what follows"),
+    ("北京市人民政府办公厅采取了减免中小微企业房租的若干措施[1]。", "北京市人民政府办公厅采取什么措施减免中小微企业房租？",
+     "only restates the question"),
+    ("北京市人民政府办公厅减免中小微企业房租是如何做的[1]。", "北京市人民政府办公厅减免中小微企业房租是怎样做的？",
+     "only restates the question"),
+    ("房租[1]。", "北京市对中小微企业房租有何减免？", "only restates the question"),
+])
+def test_an_answer_that_says_nothing_the_question_does_not_is_a_note(answer: str, question: str, note: str) -> None:
+    v = verify_answer(answer, [RENT], question)
+    assert [(s.status, s.notes) for s in v.sentences] == [("note", [note])]
+    assert not v.supported
+
+
+def test_a_sentence_that_loops_over_its_items_is_dropped_and_a_bound_is_no_list_head() -> None:
+    passage = "包头高速公路收费站、疫情防控检查点对救护车辆、防疫车辆开辟绿色通道。月收入5000元以下的职工给予补助。"
+    loop = verify_answer("保障的车辆有：包头高速公路收费站、疫情防控检查点、高速公路收费站、疫情防控检查点、高速公路收费站、"
+                         "疫情防控检查点、高速公路收费站[1]。", [passage], "内蒙古绿色通道保障哪些车辆？")
+    assert [(s.status, s.notes) for s in loop.sentences] == [("dropped", ["dropped: its items repeat themselves"])]
+    bound = verify_answer("月收入5000元以下[1]。", [passage], "哪些职工可以获得补助？")
+    assert [s.status for s in bound.sentences] == ["verified"]
+    listed = verify_answer("对救护车辆、防疫车辆开辟绿色通道[1]。", [passage], "内蒙古绿色通道保障哪些车辆？")
+    assert [s.status for s in listed.sentences] == ["verified"]
+
+
+def test_a_review_heading_written_in_the_passage_makes_its_figures_results() -> None:
+    """A .docx whose headings are plain lines: the chunk at the top of 四川's 2025 report has no
+    section, but "2024年工作回顾 过去一年，…" before the figure says it is a result, not the 2025 target."""
+    top = Evidence("2025年四川省政府工作报告\n各位代表：\n2024年工作回顾\n过去一年，是实现“十四五”规划目标任务的关键一年，"
+                   "较好完成全年主要目标任务。——经济运行稳中向好。全省地区生产总值增长5.7%，高于全国0.7个百分点。",
+                   "2025年四川省政府工作报告")
+    plan = Evidence("2025年工作安排建议\n今年发展主要预期目标是：地区生产总值增长5.5%以上；城镇新增就业85万人。", "2025年四川省政府工作报告")
+    question = "四川省2025年地区生产总值增长的预期目标是多少？"
+    wrong = verify_answer("四川省2025年地区生产总值增长的预期目标是5.7%[1]。", [top, plan], question)
+    assert wrong.answer == "四川省2025年地区生产总值增长的预期目标是5.7%⚠未核实（资料所述为2024年）[1]。"
+    assert wrong.sentences[0].reasons == ["year", "stage"]  # 2024's, and a result
+    right = verify_answer("四川省2025年地区生产总值增长的预期目标是5.5%以上[2]。", [top, plan], question)
+    assert right.sentences[0].status == "verified"
+    result = verify_answer("四川省2024年地区生产总值增长5.7%[1]。", [top, plan], "四川省2024年地区生产总值实际增长了多少？")
+    assert result.sentences[0].status == "verified"
+    # and its year is the one before the report's, whether the passage writes it ("2024年工作回顾") or not
+    untitled = Evidence(top.text.split("2024年工作回顾\n")[1], top.title)
+    for passage in (top, untitled):
+        year = verify_answer("四川省2025年地区生产总值增长了5.7%[1]。", [passage], "四川省2025年地区生产总值实际增长了多少？")
+        assert year.answer == "四川省2025年地区生产总值增长了5.7%⚠未核实（资料所述为2024年）[1]。"
