@@ -17,8 +17,10 @@ Retrieval is the same for all (our hybrid search, warm), so the differences are 
 - +cut: + each passage cut to its sentences that matter (1000 characters, each chosen sentence with
   the one after it);
 - +floor: + passages far from the question left out (``generation.passage_floor``);
-- nolookup: 700 characters (``generation.context_chars``), no sentence kept only for being next to a
-  chosen one (``generation.context_neighbours`` 0), plain greedy decoding;
+- 700/120: 700 characters (``generation.context_chars``), no sentence kept only for being next to a
+  chosen one (``generation.context_neighbours`` 0), sentences over 120 characters cut after a comma
+  (``generation.context_piece_chars``), plain greedy decoding (the defaults of 7 Dec);
+- nolookup: 600 characters, sentences over 80 characters cut, plain greedy decoding;
 - now: the defaults: the same, written with prompt-lookup drafts (``generation.prompt_lookup``,
   :mod:`rag.lookup`; the same text, fewer decoding steps). The variants before it and the
   Chatchat-style one decode plainly.
@@ -51,8 +53,10 @@ VARIANTS: dict[str, dict[str, Any]] = {
                "prompt_lookup": 0},
     "+heading": {"prefix_cache": True, "passage_heading": "document", "context_chars": 0, "passage_floor": 0.0,
                  "prompt_lookup": 0},
-    "+cut": {"passage_floor": 0.0, "context_chars": 1000, "context_neighbours": 1, "prompt_lookup": 0},
-    "+floor": {"context_chars": 1000, "context_neighbours": 1, "prompt_lookup": 0},
+    "+cut": {"passage_floor": 0.0, "context_chars": 1000, "context_neighbours": 1, "context_piece_chars": 120,
+             "prompt_lookup": 0},
+    "+floor": {"context_chars": 1000, "context_neighbours": 1, "context_piece_chars": 120, "prompt_lookup": 0},
+    "700/120": {"context_chars": 700, "context_piece_chars": 120, "prompt_lookup": 0},
     "nolookup": {"prompt_lookup": 0},
     "now": {},
 }

@@ -68,7 +68,8 @@ def prompt_passages(hits: list[Hit], score: Callable[[str], float], gen: Generat
     ranks highest (``gen.context_chars`` for all), headed by its section and, once per document (or on
     every passage, per ``gen.passage_heading``), by the document's title and 文号."""
     seen: set[str] = set()
-    texts = focus([prompt_form(h.chunk.text) for h in hits], score, gen.context_chars, gen.context_neighbours)
+    texts = focus([prompt_form(h.chunk.text) for h in hits], score, gen.context_chars, gen.context_neighbours,
+                  gen.context_piece_chars)
     out = []
     for i, (h, text) in enumerate(zip(hits, texts, strict=True), 1):
         c = h.chunk
@@ -107,18 +108,15 @@ def overlap_score(reference: str) -> Callable[[str], float]:
     return score
 
 
-MAX_PIECE_CHARS = 120
-
-
-def _pieces(text: str) -> list[str]:
-    """A text's sentences, a long one cut after commas into runs of at most MAX_PIECE_CHARS (so one
+def _pieces(text: str, piece_chars: int) -> list[str]:
+    """A text's sentences, a long one cut after commas into runs of at most ``piece_chars`` (so one
     long sentence cannot take a passage's whole share); joined in order they give the text back."""
     out: list[str] = []
     for sentence in _SENTENCE_RE.findall(text):
         if not sentence.strip():
             continue
-        while len(sentence) > MAX_PIECE_CHARS:
-            cut = max(sentence.rfind(c, 0, MAX_PIECE_CHARS) for c in "，,、")
+        while len(sentence) > piece_chars:
+            cut = max(sentence.rfind(c, 0, piece_chars) for c in "，,、")
             if cut <= 0:
                 break
             out.append(sentence[:cut + 1])
@@ -127,7 +125,8 @@ def _pieces(text: str) -> list[str]:
     return out
 
 
-def focus(texts: list[str], score: Callable[[str], float], max_chars: int, neighbours: int = 1) -> list[str]:
+def focus(texts: list[str], score: Callable[[str], float], max_chars: int, neighbours: int = 1,
+          piece_chars: int = 80) -> list[str]:
     """Each text cut to the sentences ``score`` ranks highest, within ``max_chars`` for all of them
     together: small models answer better, and faster, from less text. Every text keeps its best
     sentence; then the best sentences of any text, each with the ``neighbours`` after it (a figure's
@@ -135,7 +134,7 @@ def focus(texts: list[str], score: Callable[[str], float], max_chars: int, neigh
     Kept sentences stay in their order, gaps marked "…". ``max_chars`` 0 keeps the texts whole."""
     if max_chars <= 0 or sum(len(t) for t in texts) <= max_chars:
         return list(texts)
-    sentences = [_pieces(t) for t in texts]
+    sentences = [_pieces(t, piece_chars) for t in texts]
     ranked = sorted(((score(s) * (1 - 0.1 * p), p, i) for p, ss in enumerate(sentences) for i, s in enumerate(ss)),
                     key=lambda r: (-r[0], r[1], r[2]))
     keep: list[set[int]] = [set() for _ in texts]

@@ -142,6 +142,18 @@ def test_focus_shares_one_budget_and_keeps_every_passage_s_best_sentence() -> No
     assert focus(texts, score, 1000) == texts
 
 
+def test_focus_cuts_a_long_sentence_after_commas_so_its_figure_clause_fits_alone() -> None:
+    from rag.prompting import focus, overlap_score
+
+    long = ("发挥工会组建专项工作领导小组机制优势，以向企业提供一对一竭诚服务为前提，实施分类指导，一企一策、梯次推进，"
+            "通过定时蹲点沟通、推动解决企业实际困难、大力宣讲建会有关知识政策等方式，多角度合力攻坚重点企业建会工作，"
+            "百人以上企业建会率达98.9%，超额完成95%的年度组建任务。")
+    score = overlap_score("百人以上企业建会率达到多少？")
+    assert focus([long, "另一段。"], score, 60, neighbours=0, piece_chars=200)[0] == long
+    kept = focus([long, "另一段。"], score, 60, neighbours=0, piece_chars=80)
+    assert kept[0] == "…大力宣讲建会有关知识政策等方式，多角度合力攻坚重点企业建会工作，百人以上企业建会率达98.9%，超额完成95%的年度组建任务。"
+
+
 def test_evidence_comes_first_and_is_the_passages_own_sentence(seeded_app: App) -> None:
     events: list[str] = []
     seeded_app.use_llm(FakeLLM(lambda m: events.append("model") or "资料中未找到相关内容。"))
