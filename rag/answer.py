@@ -187,13 +187,19 @@ def answer_relevance(terms: QuestionTerms, verification: Verification, hits: lis
     claims come from: its title, section and date, and the sentences each claim copies with their
     neighbours. A claim copied faithfully from a passage about something else (another library's
     closing date, another group's 四个坚持), or from the one sentence of a related passage that
-    shares a few words, is no answer to the question."""
-    return max((terms.coverage(text) for text in claim_sources(verification, hits)), default=0.0)
+    shares a few words, is no answer to the question. The other passages shown of the claim's
+    document count too (a notice names its matter once, in its opening: "国内企业在境外开办企业备案"),
+    but only when the claim's own sentences hold the question's most specific word (开封's 复工顺序 is
+    in its opening; a claim about 供餐方式 is still no answer to it)."""
+    sharpest = max(terms.weights, key=terms.weights.__getitem__, default="")
+    return max((terms.coverage(own + rest if sharpest in own else own)
+                for own, rest in claim_sources(verification, hits)), default=0.0)
 
 
-def claim_sources(verification: Verification, hits: list[Hit]) -> list[str]:
-    """Per passage behind a supported claim: its title, section and date, and the sentences the
-    claims copy with their neighbours (the whole text when no sentence shares the claim's words)."""
+def claim_sources(verification: Verification, hits: list[Hit]) -> list[tuple[str, str]]:
+    """Per document behind a supported claim: its title, sections and dates with the sentences the
+    claims copy and their neighbours (the whole text when no sentence shares the claim's words), and
+    the text of its other passages shown."""
     windows: dict[int, tuple[list[str], set[int]]] = {}
     for s in verification.sentences:
         if s.status not in ("verified", "corrected"):
@@ -208,11 +214,16 @@ def claim_sources(verification: Verification, hits: list[Hit]) -> list[str]:
             scores = [support(body, x) for x in sentences]
             best = max(range(len(sentences)), key=scores.__getitem__)
             kept.update(range(max(0, best - 1), min(len(sentences), best + 2)) if scores[best] else range(len(sentences)))
-    out = []
+    own: dict[str, str] = {}
     for n, (sentences, kept) in windows.items():
         c = hits[n - 1].chunk
-        out.append(compact(f"{c.title}{c.section}{c.date or ''}" + "".join(sentences[i] for i in sorted(kept))))
-    return out
+        own[c.doc_id] = own.get(c.doc_id, "") + f"{c.title}{c.section}{c.date or ''}" + "".join(
+            sentences[i] for i in sorted(kept))
+    rest = dict.fromkeys(own, "")
+    for n, h in enumerate(hits, 1):
+        if h.chunk.doc_id in own and n not in windows:
+            rest[h.chunk.doc_id] += h.chunk.section + h.chunk.text
+    return [(compact(own[d]), compact(rest[d])) for d in own]
 
 
 def unstated_figures(question: str, backing: list[str]) -> list[str]:

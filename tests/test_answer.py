@@ -228,6 +228,34 @@ def test_relevance_is_read_where_the_claim_comes_from() -> None:
     assert answer_relevance(terms, off, hits) < RELEVANCE_THRESHOLD <= answer_relevance(terms, on, hits) == 1.0
 
 
+def test_relevance_reads_the_matter_a_notice_names_once_in_its_opening() -> None:
+    """A claim from a later section of a notice answers a question that names the notice's matter,
+    stated in its opening only, when the claim's own sentences hold the question's sharpest word; a
+    claim from another section that lacks that word (邮寄送达 for 复工顺序) is still no answer."""
+    from rag.answer import RELEVANCE_THRESHOLD, answer_relevance
+    from rag.types import ChunkRecord, Hit, QuestionTerms
+    from rag.verify import verify_answer
+
+    def hit(rank: int, ordinal: int, section: str, text: str) -> Hit:
+        return Hit(rank, ChunkRecord(ordinal, "d", ordinal, text, text, section, "text", "n.txt", "通知", None, "k"), 1.0)
+
+    opening = "在疫情防控期间对“国内企业在境外开办企业（金融企业除外）备案”事项的办理流程进行调整。复工顺序另行通知。"
+    issuing = "按企业申请事项，符合条件的，分别颁发《企业境外投资（机构）证书》等。办理结果通过邮寄方式送达申请企业。"
+    terms = QuestionTerms({"国内": 4.0, "开办": 5.8, "备案": 3.2, "金融": 2.4, "颁发": 6.1, "证书": 5.2})
+    question = "国内企业在境外开办企业（金融企业除外）备案符合要求，将会被颁发哪些证书？"
+    alone = verify_answer("符合条件的，将会被颁发《企业境外投资（机构）证书》等[1]。", [issuing], question)
+    both = verify_answer("符合条件的，将会被颁发《企业境外投资（机构）证书》等[2]。", [opening, issuing], question)
+    assert [s.status for s in alone.sentences] == [s.status for s in both.sentences] == ["verified"]
+    shown = [hit(1, 0, "", opening), hit(2, 1, "三、颁证与送达", issuing)]
+    assert answer_relevance(terms, alone, [hit(1, 1, "三、颁证与送达", issuing)]) < RELEVANCE_THRESHOLD
+    assert answer_relevance(terms, both, shown) == 1.0
+    # the question's sharpest word (顺序) is in the opening only: the claim about mailing stays unrelated
+    order = QuestionTerms({"复工": 1.5, "顺序": 6.3, "备案": 3.2, "办理": 1.0})
+    mailed = verify_answer("办理结果通过邮寄方式送达申请企业[2]。", [opening, issuing], "境外投资备案的复工顺序是什么？")
+    assert [s.status for s in mailed.sentences] == ["verified"]
+    assert answer_relevance(order, mailed, shown) == order.coverage("办理") < RELEVANCE_THRESHOLD
+
+
 def test_relevance_reads_the_questions_content_words_only() -> None:
     """What the question is about decides relevance, not its function words (对于 为 有何), its place
     names (the entity check reads those) or jieba's guesses no stored passage holds (率有)."""
