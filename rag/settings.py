@@ -95,7 +95,7 @@ class GenerationSettings(_Section):
     context_neighbours: int = Field(0, ge=0, le=5, description="with context_chars: sentences kept after "
                                     "each chosen one while the budget lasts")
     # Chosen on the tune half of ncp_dev with `bench.ttft --count-only` (80/120 x 500/600/700):
-    # 600/80 reads 10% fewer tokens than 700/120 and keeps as many gold strings (17/19 vs 16/19).
+    # 600/80 reads 10% fewer tokens than 700/120 and shows one more gold string (17/19 vs 16/19).
     context_piece_chars: int = Field(80, ge=20, le=2000, description="with context_chars: a sentence longer "
                                      "than this is cut after a comma into pieces chosen one by one")
     passage_floor: float = Field(0.7, ge=0.0, le=1.0, description="passages that hold less than this share of "
