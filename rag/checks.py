@@ -90,6 +90,7 @@ class Claim:
         backing: dict[int, tuple[float, Figure]] = {}  # passage -> (binding, the passage's figure)
         rate = claims.per_unit(self.body, fig) or (not own and claims.asks_rate(self.question))
         rival: tuple[float, Figure] | None = None
+        stated = [*figures, *figures_in(self.question, already_compact=True)]
         for i in self.valid():
             ev = self.evidence[i - 1]
             same = [(ev.binding(pf, grams), pf) for pf in ev.figures if fig.matches(pf)
@@ -102,7 +103,7 @@ class Claim:
                 continue
             others = [(ev.binding(pf, grams), pf) for pf in ev.figures
                       if fig.same_metric_kind(pf) and not fig.matches(pf)]
-            best_other = max(others, key=lambda s: s[0], default=None)
+            best_other = max(others, key=lambda s: (s[0], ev.clause_share(s[1], grams)), default=None)
             if best_other and (rival is None or best_other[0] > rival[0]) and i in self.cites:
                 rival = best_other
             if not same:
@@ -112,6 +113,9 @@ class Claim:
             if best_other and best_other[0] >= floor and (best_other[0] > best[0] + (ALT_MARGIN if own else BARE_MARGIN) or
                                                           ev.qualified_elsewhere(best[1], best_other[1], grams, asked)):
                 continue  # the passage gives this metric another value; the figure belongs elsewhere
+            rivals = [pf for _, pf in others if not any(f.matches(pf) for f in stated)]  # "20家产业园区…" qualifies
+            if rivals and self.clause_elsewhere(ev, best[1], rivals, grams):
+                continue  # its sentence binds every figure alike; the clause naming the claim's metric has another value
             if own and len(grams) >= 3 and best[0] < 0.15:
                 continue  # the figure occurs, but about something else
             if not own and best[0] < QUESTION_FLOOR and any(
@@ -178,6 +182,15 @@ class Claim:
                     self.rewrites.append((fig.text, f"{fig.text}（{phrase}）",
                                           f"{fig.text} is the passage's figure for {phrase} only"))
                     break
+
+    @staticmethod
+    def clause_elsewhere(ev: Evidence, fig: Figure, others: list[Figure], grams: set[str]) -> bool:
+        """Another value of ``fig``'s sentence stands in the clause that holds most of the claim's
+        words the sentence has: "5.5%左右" of 地区生产总值 where "地区生产总值增长5.0%—5.5%，…社会消费品
+        零售总额增长5.5%左右"."""
+        sentence, mine = ev.sentence(fig), ev.clause_share(fig, grams)
+        return any(ev.sentence(o) == sentence and ev.clause_share(o, grams) >= max(SUPPORT_THRESHOLD, mine + ALT_MARGIN)
+                   for o in others)
 
     def fills_other_slot(self, ev: Evidence, fig: Figure, grams: set[str], same: list[tuple[float, Figure]],
                          others: list[tuple[float, Figure]]) -> bool:

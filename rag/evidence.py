@@ -72,7 +72,18 @@ class Evidence:
     def binding(self, fig: Figure, grams: set[str]) -> float:
         """How well the words around ``fig`` (one of :attr:`figures`) match the claim's words."""
         score = claims.bind_score(grams, *self.context(fig))
-        return max(score, SENTENCE_WEIGHT * claims.overlap(grams, claims.sentence_around(self.full, fig.start)))
+        return max(score, SENTENCE_WEIGHT * claims.overlap(grams, self.sentence(fig)))
+
+    def clause_share(self, fig: Figure, grams: set[str]) -> float:
+        """Of the claim's words that ``fig``'s sentence holds, the share in ``fig``'s own clause: in
+        "地区生产总值增长5.0%—5.5%，…社会消费品零售总额增长5.5%左右" every figure binds the same sentence,
+        and only the clauses tell which one a claim on 地区生产总值 speaks of."""
+        held = {g for g in grams if not g.startswith("#") and g in self.sentence(fig)}
+        seg = self.context(fig)[0]
+        return sum(1 for g in held if g in seg) / len(held) if held else 0.0
+
+    def sentence(self, fig: Figure) -> str:
+        return claims.sentence_around(self.full, fig.start)
 
     def qualified_elsewhere(self, fig: Figure, other: Figure, grams: set[str], asked: set[str]) -> bool:
         """The claim's qualifying figures go with ``other``, not with ``fig`` ("25-99人企业建会率为98.9%"

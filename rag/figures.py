@@ -32,6 +32,7 @@ _DATE_RE = re.compile(
     rf"(?<![\d.])(?P<m>\d{{1,2}}|[一二三四五六七八九十]{{1,3}})月(?:份)?"
     rf"(?:(?P<d>{_DAY})(?:日|号)?(?:{_RANGE}(?:(?P<m2>\d{{1,2}})月)?(?P<d2>{_DAY})(?:日|号)?)?)?")
 _YEAR_RE = re.compile(rf"(?<![\d.])(?P<y>(?:19|20)\d{{2}}|[〇零一二三四五六七八九]{{4}})(?:{_RANGE}(?P<y2>(?:19|20)\d{{2}}))?年")
+_PERCENT_RANGE_RE = re.compile(rf"(?<![\d.])(?P<n>{_ARABIC})(?P<u>[%‰]){_RANGE}(?P<n2>{_ARABIC})(?P=u)")
 _PERCENT_WORD_RE = re.compile(rf"百分之(?P<n>{_ARABIC}|{_CN}+)")
 PHONE = r"0\d{2,3}[-—–]\d{7,8}"  # 0771—2818453 is one telephone number, not a range
 _PHONE_RE = re.compile(rf"(?<![\d.]){PHONE}(?!\d)")
@@ -111,6 +112,12 @@ def _parse(text: str) -> tuple[Figure, ...]:
             continue
         year2 = _value(m.group("y2")) if m.group("y2") else year
         add(Figure("year", year, year2 or year, "年", m.group(0), m.start(), m.end()))
+    for m in _PERCENT_RANGE_RE.finditer(text):  # "5.0%—5.5%": one range, not two percents
+        if free(m.start(), m.end()):
+            per = 10 if m.group("u") == "‰" else 1
+            ends = (float(m.group("n").replace(",", "")) / per, float(m.group("n2").replace(",", "")) / per)
+            approx = text[m.end():m.end() + 2] in ("左右", "以上", "以下")
+            add(Figure("percent", *ends, "%", m.group(0), m.start(), m.end(), approx=approx))
     for m in _PERCENT_WORD_RE.finditer(text):
         value = _value(m.group("n"))
         if value is not None and free(m.start(), m.end()):

@@ -709,3 +709,16 @@ def test_a_review_heading_written_in_the_passage_makes_its_figures_results() -> 
     for passage in (top, untitled):
         year = verify_answer("四川省2025年地区生产总值增长了5.7%[1]。", [passage], "四川省2025年地区生产总值实际增长了多少？")
         assert year.answer == "四川省2025年地区生产总值增长了5.7%⚠未核实（资料所述为2024年）[1]。"
+
+
+def test_a_range_end_is_not_the_target_and_another_clauses_equal_value_binds_no_claim() -> None:
+    """"5.0%—5.5%" is one range: its end "5.5%" is not the 地区生产总值 target, and the same 5.5%左右
+    stated for 社会消费品零售总额 later in the sentence backs no claim about 地区生产总值."""
+    targets = Evidence("今年经济社会发展的主要预期目标是：全省地区生产总值增长5.0%—5.5%，根据实际情况争取更好的结果，"
+                       "固定资产投资增长5%左右，社会消费品零售总额增长5.5%左右，出口增长3%左右。", "2025年福建省政府工作报告")
+    question = "福建省2025年地区生产总值增长的预期目标是多少？"
+    v = verify_answer("福建省2025年地区生产总值增长的预期目标是5.5%左右[1]。", [targets], question)
+    assert [(s.status, s.reasons) for s in v.sentences] == [("flagged", ["figure"])]
+    assert "5.5%左右⚠未核实（资料为5.0%—5.5%）[1]" in v.answer
+    for right in ("福建省2025年地区生产总值增长的预期目标是5.0%—5.5%[1]。", "社会消费品零售总额增长5.5%左右[1]。"):
+        assert [s.status for s in verify_answer(right, [targets], question).sentences] == ["verified"]
