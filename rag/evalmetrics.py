@@ -42,7 +42,7 @@ def answer_numbers(record: EvalRecord) -> tuple[int, int]:
     scorer, independent of the checker."""
     if record.refused or not record.answer:
         return 0, 0
-    cited = "".join(c.section + c.text for c in record.citations)
+    cited = "".join(f"{c.heading}\n{c.section}\n{c.text}\n" for c in record.citations)
     return m.strict_figure_counts(record.answer, cited)
 
 

@@ -130,7 +130,8 @@ def add_answer(p: EvalPipeline, item: EvalItem, record: EvalRecord) -> None:
 
     r = answer_question(item.question, p.need_retriever(), p.need_llm(), p.settings)
     record.answer, record.refused, record.model = r.answer, r.refused, r.model
-    record.citations = [CitedPassage(n=n, source=c.source, section=c.section, text=c.text) for n, c in r.cited_chunks()]
+    record.citations = [CitedPassage(n=n, source=c.source, section=c.section, text=c.text,
+                                     heading=f"{c.named_title} {c.doc_number or ''}".strip()) for n, c in r.cited_chunks()]
     record.verification = r.verification.outcome if r.verification else None
     record.checks = [SentenceCheck(status=s.status, reasons=list(s.reasons), text=s.text)
                      for s in (r.verification.sentences if r.verification else []) if s.text.strip()]

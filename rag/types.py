@@ -228,6 +228,7 @@ class CitedPassage(_Json):
     source: str
     section: str = ""
     text: str = ""
+    heading: str = ""  # its document's title and 文号, as the answer's source line shows them
 
 
 class SentenceCheck(_Json):

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from rag import metrics as m
 from rag.app import App
+from rag.evalmetrics import answer_numbers
 from rag.evaluate import (
     EvalPipeline,
     EvalRunError,
@@ -147,6 +148,12 @@ def test_compute_metrics_from_records_by_hand() -> None:
     assert a["citation_precision"] == pytest.approx(1 / 3)  # 3 citations on answered items, 1 correct
     assert a["citation_recall"] == pytest.approx(1 / 3)  # 3 answerable, 1 with a correct citation
     assert a["number_precision"] == pytest.approx(2 / 3)  # 98.9 ok, 95 not in cited, 2000 in cited
+    # a 文号 is checked against what the passage's source line shows: its document's title and 文号
+    numbered = _record(id="5", answer="深龙工〔2020〕8号[1]", citations=[
+        {"n": 1, "source": "a.txt", "text": "大力推进工会网站建设。", "heading": "龙岗区总工会工作总结 深龙工〔2020〕8号"}])
+    assert answer_numbers(numbered) == (2, 2)
+    assert answer_numbers(numbered.model_copy(update={"citations": [numbered.citations[0].model_copy(
+        update={"heading": "龙岗区总工会工作总结"})]})) == (0, 2)
     assert a["refusal_accuracy"] == 1.0 and a["false_refusal_rate"] == pytest.approx(1 / 3)
     assert got["by_type"]["unanswerable"]["correct"] == 1.0
     assert got["latency_s"]["total"]["p50"] == pytest.approx(1.5)
@@ -215,6 +222,7 @@ def test_answer_run_records_citations_and_refusals(seeded_app: App, tmp_path: Pa
     ok, refused = records
     assert ok.answer.startswith("2019年龙岗区百人以上企业建会率达98.9%") and not ok.refused
     assert ok.citations[0].source == "001_db1d55a4d02b970e.txt"
+    assert ok.citations[0].heading == "关于印发《深圳市龙岗区总工会2019年工作总结及2020年工作思路》的通知 深龙工〔2020〕8号"
     assert ok.verification == "verified" and "answer.total" in ok.timings
     assert refused.refused
     # what was written reads back as the same records
