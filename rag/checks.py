@@ -70,6 +70,7 @@ class Claim:
     findings: list[Finding] = field(default_factory=list)
     recited: list[str] = field(default_factory=list)
     naming: set[int] = field(default_factory=set)  # passages cited because they name what the claim names
+    contrary: set[int] = field(default_factory=set)  # cited passages that give a figure's metric another value
     backed: list[tuple[Figure, dict[int, Figure]]] = field(default_factory=list)  # figure -> passages stating it
     rewrites: list[tuple[str, str, str]] = field(default_factory=list)  # (figure as written, as the passage bounds it, note)
 
@@ -91,6 +92,7 @@ class Claim:
         rate = claims.per_unit(self.body, fig) or (not own and claims.asks_rate(self.question))
         rival: tuple[float, Figure] | None = None
         stated = [*figures, *figures_in(self.question, already_compact=True)]
+        contrary: set[int] = set()
         for i in self.valid():
             ev = self.evidence[i - 1]
             same = [(ev.binding(pf, grams), pf) for pf in ev.figures if fig.matches(pf)
@@ -110,12 +112,15 @@ class Claim:
                 continue
             best = max(same, key=lambda s: s[0])
             floor = SUPPORT_THRESHOLD if own else QUESTION_FLOOR
-            if best_other and best_other[0] >= floor and (best_other[0] > best[0] + (ALT_MARGIN if own else BARE_MARGIN) or
-                                                          ev.qualified_elsewhere(best[1], best_other[1], grams, asked)):
-                continue  # the passage gives this metric another value; the figure belongs elsewhere
             rivals = [pf for _, pf in others if not any(f.matches(pf) for f in stated)]  # "20家产业园区…" qualifies
-            if rivals and self.clause_elsewhere(ev, best[1], rivals, grams):
-                continue  # its sentence binds every figure alike; the clause naming the claim's metric has another value
+            bound_better = best_other is not None and best_other[0] >= floor and (
+                best_other[0] > best[0] + (ALT_MARGIN if own else BARE_MARGIN)
+                or ev.qualified_elsewhere(best[1], best_other[1], grams, asked))
+            if bound_better or (rivals and self.clause_elsewhere(ev, best[1], rivals, grams)):
+                # the passage gives this metric another value (in another clause of a sentence that binds
+                # every figure alike, too); the figure belongs elsewhere
+                contrary.add(i)
+                continue
             if own and len(grams) >= 3 and best[0] < 0.15:
                 continue  # the figure occurs, but about something else
             if not own and best[0] < QUESTION_FLOOR and any(
@@ -136,6 +141,7 @@ class Claim:
         if not cited and backing:
             # re-cite, unless the cited passage gives this very metric another value
             self.cites = sorted({*self.cites, best_i})
+            self.contrary |= contrary - set(backing)
             self.recited.append(f"re-cited to [{best_i}], which states {fig.text}")
             cited = [best_i]
         if not cited:

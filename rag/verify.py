@@ -260,11 +260,12 @@ def _best_supporting(body: str, evidence: list[Evidence]) -> tuple[int, float] |
 
 def _drop_idle_citations(claim: Claim, body: str) -> None:
     """A cited passage that states none of the claim's figures and barely shares its words is no
-    source of it ("…357份[1][2]" where [2] is the report's opening): its citation goes, while another
-    cited passage states the figures."""
+    source of it ("…357份[1][2]" where [2] is the report's opening), nor is one that gives a figure's
+    metric another value (the claim re-cited from 2024's 社会消费品零售总额增长4.4% to 2025's target):
+    its citation goes, while another cited passage states the figures."""
     stating = {i for _, backing in claim.backed for i in backing}
     idle = [i for i in claim.cites if i not in stating and i not in claim.naming
-            and support(body, claim.evidence[i - 1].full) < SUPPORT_THRESHOLD]
+            and (i in claim.contrary or support(body, claim.evidence[i - 1].full) < SUPPORT_THRESHOLD)]
     if claim.backed and idle and len(idle) < len(claim.cites):
         claim.cites = [i for i in claim.cites if i not in idle]
         claim.recited.append(f"citation {''.join(f'[{i}]' for i in idle)} removed: it states none of its figures")

@@ -722,3 +722,18 @@ def test_a_range_end_is_not_the_target_and_another_clauses_equal_value_binds_no_
     assert "5.5%左右⚠未核实（资料为5.0%—5.5%）[1]" in v.answer
     for right in ("福建省2025年地区生产总值增长的预期目标是5.0%—5.5%[1]。", "社会消费品零售总额增长5.5%左右[1]。"):
         assert [s.status for s in verify_answer(right, [targets], question).sentences] == ["verified"]
+
+
+def test_a_figure_recited_away_from_a_passage_that_gives_its_metric_another_value_loses_that_citation() -> None:
+    """Cited to 2024's review ("社会消费品零售总额增长4.4%"), the 2025 target 5.5%左右 is re-cited to the target
+    list, and the review's citation goes: it shares the claim's words but states another value."""
+    review = Evidence("初步统计，2024年全省地区生产总值57761亿元、增长5.5%，固定资产投资增长3.9%，社会消费品零售总额增长4.4%，"
+                      "出口增长5.3%。", "2025年福建省政府工作报告", section="一、牢记殷殷嘱托，在接续奋斗中新福建建设取得新成效")
+    targets = Evidence("今年经济社会发展的主要预期目标是：全省地区生产总值增长5.0%—5.5%，固定资产投资增长5%左右，"
+                       "社会消费品零售总额增长5.5%左右，出口增长3%左右。", "2025年福建省政府工作报告")
+    v = verify_answer("福建省2025年社会消费品零售总额增长的预期目标是5.5%左右[1]。", [review, targets],
+                      "福建省2025年社会消费品零售总额增长的预期目标是多少？")
+    (check,) = v.sentences
+    assert (check.status, check.citations) == ("corrected", [2])
+    assert v.answer == "福建省2025年社会消费品零售总额增长的预期目标是5.5%左右[2]。"
+    assert check.notes == ["re-cited to [2], which states 5.5%", "citation [1] removed: it states none of its figures"]
