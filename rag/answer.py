@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 MAX_QUESTION_CHARS = 1000
 COVERAGE_THRESHOLD = 0.4
+FRAME_WORDS = frozenset({"采取", "相应", "出现", "做", "有", "是", "要", "待", "会", "能", "可"})
 RELEVANCE_THRESHOLD = 0.5  # of the question's weighted terms, in one passage behind a supported claim
 @dataclass
 class AnswerResult:
@@ -169,7 +170,9 @@ def _speaks_of(chunk: ChunkRecord, years: set[str]) -> bool:
 
 def content_terms(terms: QuestionTerms, question: str, in_store: Callable[[str], bool]) -> QuestionTerms:
     """The question's terms that say what it is about: without its function words (prepositions,
-    conjunctions, pronouns, particles, numerals: 针对 对于 有何 哪几种), its place names (the entity
+    conjunctions, pronouns, particles, numerals: 针对 对于 有何 哪几种), its one-character adverbs and
+    counters (已 次) and the verbs that frame what it asks (做了哪些相应政策, 采取…措施, 有什么问题出现, 待…后):
+    rare in notices, so weighty by their IDF, yet no passage need hold them; its place names (the entity
     check reads those, in titles and issuers too) and jieba's guesses that no passage of the store
     holds (率有 部到: every passage lacks them alike; a dictionary word no passage holds still counts)."""
     from rag.segment import dictionary_words, tagged
@@ -178,7 +181,8 @@ def content_terms(terms: QuestionTerms, question: str, in_store: Callable[[str],
     words = dictionary_words(question)
     known = {t: w for t, w in terms.weights.items() if in_store(t) or t in words} or terms.weights
     shape = [w for w, tag in tagged(question) if tag[:1] in "pcrumfx" or tag == "ns" or "哪" in w]
-    kept = {t: w for t, w in known.items() if not any(t in w_ for w_ in shape)}
+    light = {w for w, tag in tagged(question) if (len(w) == 1 and tag[:1] in "dq") or w in FRAME_WORDS}
+    kept = {t: w for t, w in known.items() if t not in light and not any(t in w_ for w_ in shape)}
     return QuestionTerms(kept or known)
 
 
