@@ -63,8 +63,9 @@ def _names(text: str) -> tuple[str, ...]:
             continue
         if name.endswith("族"):
             continue  # 瀍河回族区, 壮族自治区: the people's name, not the place's
-        if m.start() not in starts or text[suffix_at:suffix_at + 2] in _SUFFIX_WORDS:
-            continue  # 推进园区: "进园" starts inside a word; 投放市场: 市 begins 市场
+        if m.start() not in starts or (text[suffix_at:suffix_at + 2] in _SUFFIX_WORDS
+                                       and text[suffix_at + 1:suffix_at + 3] not in _GOVERNMENT):
+            continue  # 推进园区: "进园" starts inside a word; 投放市场: 市 begins 市场 (but 天津市政府 is 天津's)
         if any(s == suffix_at and e > m.end() for s, e, _, _ in spans):
             continue  # 签订区域性: the "suffix" begins another word
         if any(m.start() < s < suffix_at < e for s, e, _, _ in spans) and any(
@@ -105,6 +106,7 @@ def _tagged(text: str) -> tuple[tuple[str, str], ...]:
 
 
 _SUFFIX_WORDS = frozenset("市场 市民 市值 市政 市容 市面 区域 区间 区别 区分 区块 县域 省份 省级 省钱 省力 镇压 乡村 乡镇 集团化".split())
+_GOVERNMENT = frozenset({"政府", "政协"})  # after 市/区/县 these begin no word with it: 天津市政府
 _NOT_NAME_TAGS = frozenset({"v", "d", "p", "c", "r", "u", "ad", "m", "q", "f"})
 _SUFFIX_RE = re.compile(f"(?:{_NAME_SUFFIXES})$")
 _REGION_RE = re.compile("(?:壮族|回族|维吾尔)?自治区$|特别行政区$")  # 宁夏回族自治区: one word to jieba

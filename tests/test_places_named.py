@@ -110,3 +110,24 @@ def test_an_autonomous_region_named_in_full_is_a_place() -> None:
     ningxia = verify_answer(answer, [Evidence(targets, "宁夏回族自治区2025年政府工作报告", section="二、2025年工作安排")],
                             question)
     assert ningxia.outcome == "verified"
+
+
+def test_a_city_government_names_its_city_and_another_provinces_report_leaves_the_prompt() -> None:
+    """jieba reads "天津市政府" as one word, and 市政 begins 市政工程: the title "2025年天津市政府工作报告"
+    still names 天津, so its target list is not shown for a question about 福建 (it states the same metric)."""
+    from rag.answer import shown_passages
+    from rag.claims import names_in
+    from rag.types import ChunkRecord, Hit, QuestionTerms
+
+    assert names_in("2025年天津市政府工作报告") == ["天津"]
+    assert names_in("北京市政协") == ["北京"]
+    assert names_in("推进市政工程建设，本市政府采购") == []
+
+    def hit(n: int, title: str, text: str) -> Hit:
+        return Hit(n, ChunkRecord(n, title, 0, text, text, "二、2025年工作安排", "text", f"{title}.docx", title, None, "k"), 1.0)
+
+    fujian = hit(1, "2025年福建省政府工作报告", "今年经济社会发展的主要预期目标是：全省地区生产总值增长5.0%—5.5%。")
+    tianjin = hit(2, "2025年天津市政府工作报告", "全市经济社会发展的预期目标是：地区生产总值增长5％左右。")
+    terms = QuestionTerms({"地区": 1.0, "生产总值": 1.0, "预期": 1.0, "目标": 1.0})
+    shown = shown_passages(terms, [fujian, tianjin], 0.7, ["福建"], None)
+    assert [h.chunk.title for h in shown] == ["2025年福建省政府工作报告"]
