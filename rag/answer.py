@@ -180,8 +180,9 @@ def content_terms(terms: QuestionTerms, question: str, in_store: Callable[[str],
     question = to_simplified(question)
     words = dictionary_words(question)
     known = {t: w for t, w in terms.weights.items() if in_store(t) or t in words} or terms.weights
-    shape = [w for w, tag in tagged(question) if tag[:1] in "pcrumfx" or tag == "ns" or "哪" in w]
-    light = {w for w, tag in tagged(question) if (len(w) == 1 and tag[:1] in "dq") or w in FRAME_WORDS}
+    tags = tagged(question)
+    shape = [w for w, tag in tags if tag[:1] in "pcrumfx" or tag == "ns" or "哪" in w]
+    light = {w for w, tag in tags if (len(w) == 1 and tag[:1] in "dq") or w in FRAME_WORDS}
     kept = {t: w for t, w in known.items() if t not in light and not any(t in w_ for w_ in shape)}
     return QuestionTerms(kept or known)
 

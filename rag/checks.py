@@ -141,7 +141,7 @@ class Claim:
         if not cited and backing:
             # re-cite, unless the cited passage gives this very metric another value
             self.cites = sorted({*self.cites, best_i})
-            self.contrary |= contrary - set(backing)
+            self.contrary |= contrary
             self.recited.append(f"re-cited to [{best_i}], which states {fig.text}")
             cited = [best_i]
         if not cited:

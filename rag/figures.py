@@ -115,9 +115,8 @@ def _parse(text: str) -> tuple[Figure, ...]:
     for m in _PERCENT_RANGE_RE.finditer(text):  # "5.0%—5.5%": one range, not two percents
         if free(m.start(), m.end()):
             per = 10 if m.group("u") == "‰" else 1
-            ends = (float(m.group("n").replace(",", "")) / per, float(m.group("n2").replace(",", "")) / per)
-            approx = text[m.end():m.end() + 2] in ("左右", "以上", "以下")
-            add(Figure("percent", *ends, "%", m.group(0), m.start(), m.end(), approx=approx))
+            lo, hi = (float(m.group(g).replace(",", "")) / per for g in ("n", "n2"))
+            add(Figure("percent", lo, hi, "%", m.group(0), m.start(), m.end(), approx=_approx_after(text, m.end())))
     for m in _PERCENT_WORD_RE.finditer(text):
         value = _value(m.group("n"))
         if value is not None and free(m.start(), m.end()):
@@ -139,10 +138,14 @@ def _parse(text: str) -> tuple[Figure, ...]:
         kind: FigureKind = "percent" if unit in ("%", "‰") else "number"
         if unit == "‰":
             low, high, unit = low / 10, high / 10, "%"
-        approx = bool(m.group("more")) or text[end:end + 2] in ("左右", "以上", "以下")
+        approx = bool(m.group("more")) or _approx_after(text, end)
         add(Figure(kind, low * scale, high * scale, "%" if kind == "percent" else unit, text[m.start():end],
                    m.start(), end, approx=approx))
     return tuple(sorted(found, key=lambda f: f.start))
+
+
+def _approx_after(text: str, end: int) -> bool:
+    return text[end:end + 2] in ("左右", "以上", "以下")
 
 
 def figures_in(text: str, already_compact: bool = False) -> list[Figure]:
