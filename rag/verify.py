@@ -148,6 +148,9 @@ def verify_answer(answer: str, passages: list[Evidence] | list[str], question: s
         if _INTRO_RE.search(body.strip()) and all(f.kind == "year" for f in figures_in(body)):
             checks.append(SentenceCheck(body, [], "note", 1.0, ["introduces what follows"]))  # "…以下措施："
             continue
+        if heading_copy(compact(body), evidence, q):  # "…的通知渝税发〔2020〕4号…各单位：…"
+            checks.append(SentenceCheck(body, [], "note", 1.0, ["copies a notice's heading or signature"]))
+            continue
         if q and restates(body, q):  # "要求企业落实“日报告”制度[3]" to "如何落实“日报告”制度？"
             checks.append(SentenceCheck(body, [], "note", 1.0, ["only restates the question"]))
             continue
@@ -233,6 +236,25 @@ def restates(body: str, q: str) -> bool:
         if chars[i:i + 2] in pairs:
             covered[i] = covered[i + 1] = True
     return covered.count(False) <= 1
+
+
+def heading_copy(text: str, evidence: list[Evidence], q: str) -> bool:
+    """The (compact) sentence copies a cited notice's heading — its title with its 文号 or its
+    addressees ("…的通知渝税发〔2020〕4号…各派出机构，…局内各单位：") — or is only its signature
+    ("…重庆市税务局2020年2月6日"): what the notice is, not what it says, unless the question asks
+    the document's name, number, issuer or date."""
+    if _ASKS_DOCUMENT_RE.search(q):
+        return False
+    if _SIGNATURE_RE.fullmatch(text):
+        return True
+    return any(len(title := compact(ev.title)) >= 8 and title in text
+               and ((ev.doc_number and compact(ev.doc_number) in text) or _ADDRESSEES_RE.search(text))
+               for ev in evidence)
+
+
+_ASKS_DOCUMENT_RE = re.compile(r"文号|字号|发文|标题|题目|名称|全称|哪个(?:部门|单位|机关)|谁|何时|什么时候|哪天|日期|时间|落款")
+_SIGNATURE_RE = re.compile(r"[….。、\s]*[\u4e00-\u9fff（）()]{2,40}?[局委厅部府会院办室心处所站司](?:19|20)\d{2}年\d{1,2}月\d{1,2}日[。.]?")
+_ADDRESSEES_RE = re.compile(r"(?:各|局内|市直|省直|区直|县直)[^。；;：:]{0,60}(?:单位|部门|机构|局|厅|委|政府|学校)[：:]")
 
 
 def _looping(body: str) -> bool:

@@ -412,6 +412,26 @@ def test_a_telephone_number_only_has_to_be_in_the_passage() -> None:
     assert [(s.status, s.reasons) for s in v.sentences] == [("flagged", ["figure"])]
 
 
+def test_a_sentence_that_copies_a_notices_heading_or_signature_is_no_claim() -> None:
+    """What a notice is (its title with its 文号 and addressees, its signature) is no answer to what
+    it says; asked for the notice's number or date, the same words are the answer."""
+    from rag.evidence import Evidence
+
+    title = "国家税务总局重庆市税务局关于优化税收服务的通知"
+    opening = Evidence(f"{title} 渝税发〔2020〕4号 国家税务总局重庆市各区县（自治县）税务局，各派出机构，局内各单位：\n"
+                       "全市税务系统要充分发挥税收职能作用，进一步落实税收政策。", title, "渝税发〔2020〕4号")
+    ending = Evidence("十、实施“非接触式”办税缴费。\n国家税务总局重庆市税务局\n2020年2月6日", title, "渝税发〔2020〕4号")
+    copied = (f"重庆市税务局延长税收政策具体指：{title}渝税发〔2020〕4号国家税务总局重庆市各区县（自治县）税务局，"
+              "各派出机构，局内各单位：…全市税务系统要充分发挥税收职能作用[1]。…重庆市税务局2020年2月6日[2]")
+    v = verify_answer(copied, [opening, ending], "重庆市税务局延长税收政策具体指什么？")
+    assert [(s.status, s.notes) for s in v.sentences] == [("note", ["copies a notice's heading or signature"])] * 2
+    assert not v.supported
+    v = verify_answer(copied, [opening, ending], "重庆市税务局这份通知的文号和发文日期是什么？")
+    assert [s.status for s in v.sentences] == ["verified", "verified"]
+    v = verify_answer("全市税务系统要充分发挥税收职能作用[1]。", [opening, ending], "重庆市税务局对全市税务系统有什么要求？")
+    assert [s.status for s in v.sentences] == ["verified"]
+
+
 def test_a_sentence_that_only_names_documents_is_no_claim() -> None:
     passages = ["《关于加强新型冠状病毒感染的肺炎疫情社区防控工作的通知》（肺炎机制发〔2020〕5号）要求密切接触者居家医学观察。",
                 "重庆：建立95个集中隔离医学观察点。"]
