@@ -19,7 +19,7 @@ from rag.prompting import build_qa_prompt, prompt, prompt_passages, refusal_text
 from rag.quotes import Quote, best_quotes, sentence_score
 from rag.retrieve import Retriever
 from rag.settings import Settings
-from rag.terms import YEAR_RE, asked_years, passage_context, quoted_terms, weigh
+from rag.terms import YEAR_RE, asked_stage, asked_years, passage_context, quoted_terms, weigh
 from rag.types import ChunkRecord, Figure, Filters, Hit, QuestionTerms
 from rag.verify import Evidence, Verification, latin_ratio, strip_citations, support, verify_answer
 
@@ -168,6 +168,10 @@ def _speaks_of(chunk: ChunkRecord, years: set[str]) -> bool:
     return bool({float(y) for y in years} & ((set() if ev.looking_back else titled) | ev.years_looked_back))
 
 
+_ASKS_FIGURE_RE = re.compile(r"多少|几")
+_STAGE_WORD_RE = re.compile(r"预期|目标|预期目标|指标|力争|计划")
+
+
 def content_terms(terms: QuestionTerms, question: str, in_store: Callable[[str], bool]) -> QuestionTerms:
     """The question's terms that say what it is about: without its function words (prepositions,
     conjunctions, pronouns, particles, numerals: 针对 对于 有何 哪几种), its one-character adverbs and
@@ -183,6 +187,8 @@ def content_terms(terms: QuestionTerms, question: str, in_store: Callable[[str],
     tags = tagged(question)
     shape = [w for w, tag in tags if tag[:1] in "pcrumfx" or tag == "ns" or "哪" in w]
     light = {w for w, tag in tags if (len(w) == 1 and tag[:1] in "dq") or w in FRAME_WORDS}
+    if asked_stage(question) == "target" and _ASKS_FIGURE_RE.search(question):
+        light |= {t for t in known if _STAGE_WORD_RE.fullmatch(t)}  # the stage check reads the figure's stage
     kept = {t: w for t, w in known.items() if t not in light and not any(t in w_ for w_ in shape)}
     return QuestionTerms(kept or known)
 

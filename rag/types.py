@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import PurePath
 from typing import Any, Literal
 
@@ -84,9 +85,23 @@ class QuestionTerms:
 
     weights: dict[str, float]
 
+    @cached_property
+    def _groups(self) -> list[tuple[float, float, list[tuple[str, float]]]]:
+        """The terms grouped under the longest term holding them (医护 护人 人员 under 医护人员: the
+        keyword index's overlapping pieces of one word), each group weighing as its weightiest term,
+        so a compound counts once, not once per piece."""
+        heads: dict[str, list[tuple[str, float]]] = {}
+        for tok in sorted(self.weights, key=lambda t: (-len(t), t)):
+            head = next((h for h in heads if tok in h), tok)
+            heads.setdefault(head, []).append((tok, self.weights[tok]))
+        return [(max(w for _, w in m), sum(w for _, w in m), m) for m in heads.values()]
+
     def coverage(self, text: str) -> float:
-        total = sum(self.weights.values())
-        return sum(w for tok, w in self.weights.items() if tok in text) / total if total else 1.0
+        total = sum(top for top, _, _ in self._groups)
+        if not total:
+            return 1.0
+        held = [(top, whole, sum(w for tok, w in m if tok in text)) for top, whole, m in self._groups]
+        return sum(top if part == whole else top * part / whole for top, whole, part in held if part) / total
 
 
 # --- figures (parsed by rag.figures) ----------------------------------------------------------------

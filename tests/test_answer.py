@@ -274,7 +274,7 @@ def test_relevance_reads_the_questions_content_words_only() -> None:
     # a related notice of the same province, about another measure: no word of 小区居民 in it
     related = "江西省实行在职省级领导干部联点包干开发区疫情防控工作。各地要强化疫情防控责任落实，进一步压实属地责任。"
     before, after = relevance("江西省为进一步强化疫情防控对小区居民是怎样管理的？",
-                              {"江西省": 1.5, "江西": 1.2, "进一步": 1.0, "一步": 1.0, "强化": 1.0, "疫情": 0.3,
+                              {"江西省": 1.5, "江西": 1.2, "进一步": 1.0, "一步": 1.0, "强化": 1.3, "疫情": 0.3,
                                "防控": 0.3, "小区": 2.0, "居民": 1.5, "管理": 0.8},
                               related, "江西省实行在职省级领导干部联点包干开发区疫情防控工作[1]。")
     assert before >= RELEVANCE_THRESHOLD > after
@@ -296,6 +296,15 @@ def test_relevance_reads_the_questions_content_words_only() -> None:
                               {"问题": 1.74, "复工": 1.52, "出现": 2.82, "企业": 0.76}, sichuan,
                               "随着企业复工复产返岗人员大幅增加，依然存在疫情防控反弹的风险[1]。")
     assert before < RELEVANCE_THRESHOLD <= after == pytest.approx((1.52 + 0.76) / (1.74 + 1.52 + 0.76))
+    # a figure's stage (预期目标) is read by the stage check, from the report's section and wording: an item
+    # of the target list whose lead sentence is in another passage still answers "…预期目标是多少？"
+    grain = "国际收支保持基本平衡；粮食产量1.4万亿斤左右；单位国内生产总值能耗降低3%左右。"
+    weights = {"粮食产量": 4.4, "粮食": 2.56, "产量": 3.01, "预期": 3.38, "目标": 2.12}
+    before, after = relevance("粮食产量预期目标是多少？", weights, grain, "粮食产量1.4万亿斤左右[1]。")
+    assert before < RELEVANCE_THRESHOLD and after == 1.0
+    # asked for the target's wording, not a figure, the words stay
+    before, after = relevance("粮食产量的预期目标怎样表述？", weights, grain, "粮食产量1.4万亿斤左右[1]。")
+    assert before == after < RELEVANCE_THRESHOLD
 
 
 def test_quoted_terms_are_what_the_question_quotes() -> None:
@@ -449,3 +458,17 @@ def test_a_byline_with_the_place_and_year_asked_is_no_evidence() -> None:
     # a question of nothing but a place and a year keeps them
     only = best_quotes(QuestionTerms({"宁夏": 3.3, "2025": 0.5}), [Hit(1, chunk, 1.0)], "宁夏2025年？")
     assert [q.text for q in only][:1] == ["——2025年1月19日在宁夏回族自治区第十三届人民代表大会第三次会议上"]
+
+
+def test_a_compound_and_its_pieces_count_once() -> None:
+    """The keyword index cuts 医护人员 into overlapping pieces (医护 护人 人员) besides the word: they
+    weigh as the word once, so a passage naming 医护人员 but not 紧缺 does not cover most of the question."""
+    from rag.types import QuestionTerms
+
+    terms = QuestionTerms({"医护": 3.5, "护人": 3.8, "医护人员": 4.0, "人员": 1.0, "紧缺": 4.5, "措施": 1.0, "国家": 1.5})
+    total = 4.0 + 4.5 + 1.0 + 1.5
+    assert terms.coverage("国家调集医护人员，采取措施") == pytest.approx((4.0 + 1.0 + 1.5) / total)
+    assert terms.coverage("医护人员紧缺国家措施") == 1.0
+    assert terms.coverage("人员紧缺") == pytest.approx((4.0 * 1.0 / 12.3 + 4.5) / total)
+    assert terms.coverage("其他") == 0.0
+    assert QuestionTerms({}).coverage("任何") == 1.0
