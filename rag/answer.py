@@ -15,6 +15,7 @@ from rag.errors import QuestionError
 from rag.figures import figures_in
 from rag.namechecks import other_issuer
 from rag.normalize import compact, has_cjk, to_simplified
+from rag.outline import with_outline
 from rag.prompting import build_qa_prompt, prompt, prompt_passages, refusal_text, strip_echoes
 from rag.quotes import Quote, best_quotes, sentence_score
 from rag.retrieve import Retriever
@@ -299,6 +300,7 @@ def answer_question(question: str, retriever: Retriever, llm: LLM, settings: Set
                             timings, evidence=quotes)
     hits = shown_passages(terms, hits, settings.generation.passage_floor, asked_places(question),
                           asked_years(question))
+    hits = with_outline(question, hits, terms, retriever.store.document_chunks, retriever.store.document_text)
     quotes = best_quotes(terms, hits, question)
     timings["evidence"] = time.perf_counter() - t_start
     if on_evidence:

@@ -276,13 +276,26 @@ class Claim:
     def check_section_year(self, q_years: set[float], figures: list[Figure]) -> None:
         """A claim with no figure of its own (the figure rule reads those) cited only to passages
         whose section is headed by another year: "2020年…目标" answered with a line of the section
-        "一、2019年主要工作完成情况" tells what was done in 2019, not what is planned for 2020."""
+        "一、2019年主要工作完成情况" tells what was done in 2019, not what is planned for 2020. When a
+        passage of a section headed by the year asked supports it as well (the outline of
+        "三、2020年工作思路"), the claim is re-cited there instead."""
         if not q_years or not self.cites or any(f.kind not in ("year", "date") for f in figures):
             return
-        stated = [{f.low for f in figures_in(compact(self.evidence[i - 1].section), already_compact=True)
-                   if f.kind == "year"} for i in self.cites]
+
+        def section_years(ev: Evidence) -> set[float]:
+            return {f.low for f in figures_in(compact(ev.section), already_compact=True) if f.kind == "year"}
+
+        stated = [section_years(self.evidence[i - 1]) for i in self.cites]
         if all(years and not years & q_years for years in stated):
             shown = "、".join(f"{int(y)}年" for y in sorted(set().union(*stated)))
+            backing = {i: claims.support(self.body, ev.full) for i, ev in enumerate(self.evidence, 1)
+                       if i not in self.cites and section_years(ev) & q_years}
+            best = max(backing, key=backing.__getitem__, default=0)
+            if best and backing[best] >= SUPPORT_THRESHOLD:
+                self.recited.append(f"re-cited to [{best}], whose section is about the year asked; "
+                                    f"{''.join(f'[{i}]' for i in self.cites)} removed: about {shown}")
+                self.cites = [best]
+                return
             self.findings.append(Finding("year", f"the cited passage's section is about {shown}, not "
                                           f"{'、'.join(f'{int(y)}年' for y in sorted(q_years))}", f"资料所述为{shown}"))
 

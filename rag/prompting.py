@@ -68,8 +68,11 @@ def prompt_passages(hits: list[Hit], score: Callable[[str], float], gen: Generat
     ranks highest (``gen.context_chars`` for all), headed by its section and, once per document (or on
     every passage, per ``gen.passage_heading``), by the document's title and 文号."""
     seen: set[str] = set()
-    texts = focus([prompt_form(h.chunk.text) for h in hits], score, gen.context_chars, gen.context_neighbours,
-                  gen.context_piece_chars)
+    texts = [prompt_form(h.chunk.text) for h in hits]
+    cut = [i for i, h in enumerate(hits) if not h.chunk.is_outline]  # an outline is the list asked for: whole
+    for i, text in zip(cut, focus([texts[i] for i in cut], score, gen.context_chars, gen.context_neighbours,
+                                  gen.context_piece_chars), strict=True):
+        texts[i] = text
     out = []
     for i, (h, text) in enumerate(zip(hits, texts, strict=True), 1):
         c = h.chunk

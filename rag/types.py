@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+OUTLINE_ID = -1  # the id of a section's outline made for a question; no stored chunk has it
+
 
 @dataclass
 class ChunkRecord:
@@ -28,6 +30,11 @@ class ChunkRecord:
     date: str | None
     key: str
     doc_number: str | None = None
+
+    @property
+    def is_outline(self) -> bool:
+        """A section's outline made for a question (:mod:`rag.outline`), not a stored chunk."""
+        return self.id == OUTLINE_ID
 
     @property
     def named_title(self) -> str:
