@@ -15,7 +15,7 @@ from rag.errors import QuestionError
 from rag.figures import figures_in
 from rag.namechecks import other_issuer
 from rag.normalize import compact, has_cjk, to_simplified
-from rag.outline import with_outline
+from rag.outline import parts_listed, with_outline
 from rag.prompting import build_qa_prompt, prompt, prompt_passages, refusal_text, strip_echoes
 from rag.quotes import Quote, best_quotes, sentence_score
 from rag.retrieve import Retriever
@@ -178,8 +178,10 @@ def content_terms(terms: QuestionTerms, question: str, in_store: Callable[[str],
     conjunctions, pronouns, particles, numerals: 针对 对于 有何 哪几种), its one-character adverbs and
     counters (已 次) and the verbs that frame what it asks (做了哪些相应政策, 采取…措施, 有什么问题出现, 待…后):
     rare in notices, so weighty by their IDF, yet no passage need hold them; its place names (the entity
-    check reads those, in titles and issuers too) and jieba's guesses that no passage of the store
-    holds (率有 部到: every passage lacks them alike; a dictionary word no passage holds still counts)."""
+    check reads those, in titles and issuers too), for a figure asked as a target its stage words
+    (预期 目标: the stage check reads the figure's stage, from a section or a list whose lead sentence
+    the passage may not hold) and jieba's guesses that no passage of the store holds (率有 部到: every
+    passage lacks them alike; a dictionary word no passage holds still counts)."""
     from rag.segment import dictionary_words, tagged
 
     question = to_simplified(question)
@@ -264,7 +266,7 @@ def evidence_of(chunk: ChunkRecord, home_of: Callable[[str], tuple[str, ...]] | 
     and the provinces the whole document speaks of (``home_of`` its doc_id, when given)."""
     year = f"{chunk.date[:4]}年" if chunk.date and chunk.date[:4].isdigit() else ""
     home = home_of(chunk.doc_id) if home_of else ()
-    return Evidence(chunk.text, chunk.title, chunk.doc_number or "", chunk.section, year, home)
+    return Evidence(chunk.text, chunk.title, chunk.doc_number or "", chunk.section, year, home, parts_listed(chunk))
 
 
 def answer_question(question: str, retriever: Retriever, llm: LLM, settings: Settings | None = None, *,

@@ -15,6 +15,7 @@ from rag.normalize import compact
 from rag.types import Figure
 
 SUPPORT_THRESHOLD = 0.5
+_PARTS_RE = re.compile(r"方面|部分|板块")
 DROP_THRESHOLD = 0.25  # a claim sharing less with every passage shares almost nothing
 STRONG = 0.8  # a binding this close leaves no doubt which metric a figure is
 QUESTION_FLOOR = 0.3  # a bare figure is bound through the question's words, which match less
@@ -86,6 +87,13 @@ class Claim:
         return grams | claims.neighbours(self.body, fig, figures), own
 
     def check_figure(self, fig: Figure, figures: list[Figure]) -> None:
+        if fig.kind == "number" and _PARTS_RE.match(self.body, fig.end):  # "六个方面", of an outline of six
+            listing = [i for i in self.valid() if self.evidence[i - 1].parts == fig.low == fig.high]
+            if listing and not set(listing) & set(self.cites):
+                self.cites = sorted({*self.cites, listing[0]})
+                self.recited.append(f"re-cited to [{listing[0]}], which lists {fig.text}")
+            if listing:
+                return
         grams, own = self.context_grams(fig, figures)
         asked = claims.content_grams(self.question)
         backing: dict[int, tuple[float, Figure]] = {}  # passage -> (binding, the passage's figure)

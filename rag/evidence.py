@@ -33,6 +33,7 @@ class Evidence:
     section: str = ""
     year: str = ""
     home: tuple[str, ...] = ()  # the provinces its whole document speaks of (places.home)
+    parts: int = 0  # for a section's outline (rag.outline), how many parts it lists
 
     @functools.cached_property
     def full(self) -> str:

@@ -17,6 +17,7 @@ ASKS_PARTS_RE = re.compile(r"(?:哪几|哪些|几)个?(?:方面|部分|板块)|(
 MIN_COVERAGE = 0.25  # of the question's terms, in the section's heading
 _YEAR_RE = re.compile(r"((?:19|20)\d{2})年")
 _SEP = " > "
+_LEAD, _JOIN = "：", "；"  # an outline reads "heading：part；part；…。"
 
 
 def with_outline(question: str, hits: list[Hit], terms: QuestionTerms,
@@ -49,11 +50,16 @@ def with_outline(question: str, hits: list[Hit], terms: QuestionTerms,
     parts = parts or _parts(document_chunks(inside.doc_id)).get(path, [])
     if len(parts) < 2:
         return hits
-    text = f"{path[-1]}：" + "；".join(p.rstrip("。；;") for p in parts) + "。"
+    text = f"{path[-1]}{_LEAD}" + _JOIN.join(p.rstrip("。；;") for p in parts) + "。"
     outline = replace(inside, id=OUTLINE_ID, ordinal=-1, text=text, search_text=text, section=_SEP.join(path))
     at = next(n for n, h in enumerate(hits) if h.chunk.doc_id == outline.doc_id)
     placed = [*hits[:at], Hit(0, outline, hits[at].score), *hits[at:]]
     return [replace(h, rank=n) for n, h in enumerate(placed, 1)]
+
+
+def parts_listed(chunk: ChunkRecord) -> int:
+    """How many parts an outline lists (0 for a stored passage): a list of six states "六个方面"."""
+    return chunk.text.split(_LEAD, 1)[1].count(_JOIN) + 1 if chunk.is_outline and _LEAD in chunk.text else 0
 
 
 def _areas(text: str, chunk: ChunkRecord, heading: str) -> list[str]:

@@ -82,7 +82,7 @@ class Hit:
         return {"rank": self.rank, "source": c.source, "doc_id": c.doc_id, "chunk_id": c.id,
                 "section": c.section, "kind": c.kind, "title": c.title, "date": c.date,
                 "text": c.text, "score": round(self.score, 6), "dense_rank": self.dense_rank,
-                "bm25_rank": self.bm25_rank, "rerank_score": self.rerank_score}
+                "bm25_rank": self.bm25_rank, "rerank_score": self.rerank_score, "outline": c.is_outline}
 
 
 @dataclass(frozen=True)

@@ -239,7 +239,7 @@ def restates(body: str, q: str) -> bool:
 
 
 def heading_copy(text: str, evidence: list[Evidence], q: str) -> bool:
-    """The (compact) sentence copies a cited notice's heading — its title with its 文号 or its
+    """The (compact) sentence copies the heading of a notice shown — its title with its 文号 or its
     addressees ("…的通知渝税发〔2020〕4号…各派出机构，…局内各单位：") — or is only its signature
     ("…重庆市税务局2020年2月6日"): what the notice is, not what it says, unless the question asks
     the document's name, number, issuer or date."""

@@ -45,6 +45,8 @@ def test_the_outline_of_the_section_asked_heads_its_documents_passages() -> None
     assert outline.text == (f"{PLAN}：（一）不断夯实基层组织建设基础；（二）推动职工深度参与基层社会治理；"
                             "（三）切实抓好职工维权维稳工作；（四）有效改善职工服务精准度及覆盖面。")
     assert (outline.section, outline.doc_id, outline.doc_number) == (PLAN, "d", "深龙工〔2020〕8号")
+    assert {k: out[0].as_dict()[k] for k in ("chunk_id", "outline")} == {"chunk_id": -1, "outline": True}
+    assert out[1].as_dict()["outline"] is False
     # shown whole, though the passages share 40 characters
     shown = prompt_passages(out, lambda s: 0.0, GenerationSettings(context_chars=40))
     assert shown[0].text == outline.text and len(shown[1].text) < len(_chunks()[5].text) + 3
@@ -97,3 +99,19 @@ def test_a_reports_part_is_outlined_by_its_areas_written_inline() -> None:
         f"{part}：（一）大力提振消费、提高投资效益，全方位扩大国内需求；（二）因地制宜发展新质生产力，加快建设现代化产业体系；"
         "（三）深入实施科教兴国战略，提升国家创新体系整体效能。")
     assert [h.chunk.id for h in out] == [-1, 2, 1]
+
+
+def test_an_outline_states_how_many_parts_it_lists() -> None:
+    """"四个方面" is backed by an outline of four parts, re-cited to it; "十二个方面" is in no passage."""
+    from rag.answer import evidence_of
+    from rag.outline import parts_listed
+
+    out = with_outline("龙岗区总工会2020年工作思路包括哪几个方面？", _hits(5, 1), TERMS, lambda d: _chunks(), lambda d: None)
+    assert [parts_listed(h.chunk) for h in out] == [4, 0, 0]
+    evidence = [evidence_of(h.chunk) for h in out]
+    question = "龙岗区总工会2020年工作思路包括哪几个方面？"
+    v = verify_answer("2020年工作思路包括四个方面：不断夯实基层组织建设基础[2]。", evidence, question)
+    assert [(s.status, s.citations) for s in v.sentences] == [("corrected", [1, 2])]
+    assert v.sentences[0].notes[0] == "re-cited to [1], which lists 四个"
+    v = verify_answer("2020年工作思路包括十二个方面[1]。", evidence, question)
+    assert [(s.status, s.notes) for s in v.sentences] == [("flagged", ["十二个 is in no passage"])]
