@@ -285,8 +285,9 @@ class Claim:
         """A claim with no figure of its own (the figure rule reads those) cited only to passages
         whose section is headed by another year: "2020年…目标" answered with a line of the section
         "一、2019年主要工作完成情况" tells what was done in 2019, not what is planned for 2020. When a
-        passage of a section headed by the year asked supports it as well (the outline of
-        "三、2020年工作思路"), the claim is re-cited there instead."""
+        passage of a section headed by the year asked supports it at least as well as the cited ones
+        (the outline of "三、2020年工作思路"), the claim is re-cited there instead; a passage of that
+        year that merely shares its words is no source of a line copied from another year's section."""
         if not q_years or not self.cites or any(f.kind not in ("year", "date") for f in figures):
             return
 
@@ -299,7 +300,8 @@ class Claim:
             backing = {i: claims.support(self.body, ev.full) for i, ev in enumerate(self.evidence, 1)
                        if i not in self.cites and section_years(ev) & q_years}
             best = max(backing, key=backing.__getitem__, default=0)
-            if best and backing[best] >= SUPPORT_THRESHOLD:
+            held = max(claims.support(self.body, self.evidence[i - 1].full) for i in self.cites)
+            if best and backing[best] >= max(SUPPORT_THRESHOLD, held):  # it holds the claim as well as they do
                 self.recited.append(f"re-cited to [{best}], whose section is about the year asked; "
                                     f"{''.join(f'[{i}]' for i in self.cites)} removed: about {shown}")
                 self.cites = [best]

@@ -115,3 +115,17 @@ def test_an_outline_states_how_many_parts_it_lists() -> None:
     assert v.sentences[0].notes[0] == "re-cited to [1], which lists 四个"
     v = verify_answer("2020年工作思路包括十二个方面[1]。", evidence, question)
     assert [(s.status, s.notes) for s in v.sentences] == [("flagged", ["十二个 is in no passage"])]
+
+
+def test_a_line_copied_from_another_years_section_is_not_recited_to_a_passage_that_shares_its_words() -> None:
+    """Asked about 2019, a line of the 2020 plan stays marked: a 2019 passage that shares some of
+    its words holds it less well than the 2020 passage it was copied from."""
+    from rag.evidence import Evidence
+
+    title = "深圳市龙岗区总工会2019年工作总结及2020年工作思路"
+    plan = Evidence("全面加强工会干部队伍自身建设，继续抓好工会系统党建工作。", title,
+                    section=f"{PLAN} > （六）全面加强工会干部队伍自身建设")
+    review = Evidence("回顾2019年，区总工会加强工会干部队伍建设，抓好机关党建工作。", title, section=REVIEW)
+    v = verify_answer("龙岗区总工会2019年工作包括全面加强工会干部队伍自身建设，继续抓好工会系统党建工作[1]。", [plan, review],
+                      "龙岗区总工会2019年工作包括哪几个方面？")
+    assert [(s.status, s.citations, s.reasons) for s in v.sentences] == [("flagged", [1], ["year"])]
