@@ -472,3 +472,18 @@ def test_a_compound_and_its_pieces_count_once() -> None:
     assert terms.coverage("人员紧缺") == pytest.approx((4.0 * 1.0 / 12.3 + 4.5) / total)
     assert terms.coverage("其他") == 0.0
     assert QuestionTerms({}).coverage("任何") == 1.0
+
+
+def test_the_documents_title_repeated_in_its_text_is_no_evidence() -> None:
+    """A notice's text opens with its title (and the title of the report it sends): those lines hold
+    every word of the question and say nothing the source line does not."""
+    from rag.quotes import best_quotes
+    from rag.types import ChunkRecord, Hit, QuestionTerms
+
+    title = "关于印发《深圳市龙岗区总工会2019年工作总结及2020年工作思路》的通知"
+    text = (f"{title}\n深圳市龙岗区总工会2019年工作总结及2020年工作思路\n"
+            "三、2020年工作思路：（一）不断夯实基层组织建设基础；（二）推动职工深度参与基层社会治理。")
+    chunk = ChunkRecord(1, "d", 0, text, text, "", "plan", "lg.txt", title, None, "k")
+    terms = QuestionTerms({"龙岗区": 1.0, "总工会": 1.0, "工作": 0.5, "思路": 1.5})
+    quotes = best_quotes(terms, [Hit(1, chunk, 1.0)], "龙岗区总工会2020年工作思路包括哪几个方面？")
+    assert [q.text for q in quotes] == ["三、2020年工作思路：（一）不断夯实基层组织建设基础；"]
