@@ -11,11 +11,9 @@ from dataclasses import dataclass, field
 from rag import claims
 from rag.evidence import Evidence
 from rag.figures import PHONE, bound, figures_in
-from rag.normalize import compact
 from rag.types import Figure
 
 SUPPORT_THRESHOLD = 0.5
-_PARTS_RE = re.compile(r"方面|部分|板块")
 DROP_THRESHOLD = 0.25  # a claim sharing less with every passage shares almost nothing
 STRONG = 0.8  # a binding this close leaves no doubt which metric a figure is
 QUESTION_FLOOR = 0.3  # a bare figure is bound through the question's words, which match less
@@ -25,6 +23,7 @@ BARE_MARGIN = 0.15  # a bare figure has only the question to bind by: a smaller 
 QUALIFIED_ALIKE = 0.6  # two values whose clauses share this much of their words are values of one metric
 NARROWER = 2  # question bigrams a later value of the sentence must add to be the one asked
 _LINK_RE = re.compile("(?:达到|达|为|是|共|计)+$")  # between a metric and its value
+_PARTS_RE = re.compile(r"方面|部分|板块")  # after a count: the parts of a list
 _HOW_MANY_RE = re.compile("多少|几")
 _DAY_RE = re.compile(r"(?<!\d)(\d{1,2})月(\d{1,2})日")
 _IDENTIFIER_RE = re.compile(rf"\d{{5,}}|{PHONE}")
@@ -89,10 +88,10 @@ class Claim:
     def check_figure(self, fig: Figure, figures: list[Figure]) -> None:
         if fig.kind == "number" and _PARTS_RE.match(self.body, fig.end):  # "六个方面", of an outline of six
             listing = [i for i in self.valid() if self.evidence[i - 1].parts == fig.low == fig.high]
-            if listing and not set(listing) & set(self.cites):
-                self.cites = sorted({*self.cites, listing[0]})
-                self.recited.append(f"re-cited to [{listing[0]}], which lists {fig.text}")
             if listing:
+                if not set(listing) & set(self.cites):
+                    self.cites = sorted({*self.cites, listing[0]})
+                    self.recited.append(f"re-cited to [{listing[0]}], which lists {fig.text}")
                 return
         grams, own = self.context_grams(fig, figures)
         asked = claims.content_grams(self.question)
@@ -290,15 +289,11 @@ class Claim:
         year that merely shares its words is no source of a line copied from another year's section."""
         if not q_years or not self.cites or any(f.kind not in ("year", "date") for f in figures):
             return
-
-        def section_years(ev: Evidence) -> set[float]:
-            return {f.low for f in figures_in(compact(ev.section), already_compact=True) if f.kind == "year"}
-
-        stated = [section_years(self.evidence[i - 1]) for i in self.cites]
+        stated = [self.evidence[i - 1].section_years for i in self.cites]
         if all(years and not years & q_years for years in stated):
             shown = "、".join(f"{int(y)}年" for y in sorted(set().union(*stated)))
             backing = {i: claims.support(self.body, ev.full) for i, ev in enumerate(self.evidence, 1)
-                       if i not in self.cites and section_years(ev) & q_years}
+                       if i not in self.cites and ev.section_years & q_years}
             best = max(backing, key=backing.__getitem__, default=0)
             held = max(claims.support(self.body, self.evidence[i - 1].full) for i in self.cites)
             if best and backing[best] >= max(SUPPORT_THRESHOLD, held):  # it holds the claim as well as they do

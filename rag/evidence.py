@@ -86,6 +86,11 @@ class Evidence:
     def sentence(self, fig: Figure) -> str:
         return claims.sentence_around(self.full, fig.start)
 
+    @functools.cached_property
+    def section_years(self) -> set[float]:
+        """The years its section heading names ("一、2019年主要工作完成情况": 2019)."""
+        return {f.low for f in figures_in(compact(self.section), already_compact=True) if f.kind == "year"}
+
     def qualified_elsewhere(self, fig: Figure, other: Figure, grams: set[str], asked: set[str]) -> bool:
         """The claim's qualifying figures go with ``other``, not with ``fig`` ("25-99人企业建会率为98.9%"
         where the passage has 98.9% for 百人以上 and 74.4% for 25-99人), or the question's words
@@ -105,7 +110,7 @@ class Evidence:
         """Years the passage states ``fig`` for: those of its sentence, else of the chunk's text, else
         of its section, else of its document (a 2019 review section of a "2019 summary and 2020
         plan" answers for 2019 only; a section 过去一年 of a 2023 report, for 2022)."""
-        sentence = claims.sentence_around(self.full, fig.start)
+        sentence = self.sentence(fig)
         start = self.full.find(sentence)
         stated = [f for f in self.figures if f.kind == "year"
                   and not _COMPARED_YEAR_RE.search(self.full[max(0, f.start - 2):f.start])

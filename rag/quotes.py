@@ -82,9 +82,10 @@ def best_quotes(terms: QuestionTerms, hits: list[Hit], question: str, limit: int
         title = compact(hit.chunk.title)
         for candidates in _pieces(hit.chunk.text):
             score, text = max(((rate(t), t) for t in candidates), key=lambda st: st[0])
-            if compact(text).rstrip("。") in title:
+            flat = compact(text)
+            if flat.rstrip("。") in title:
                 continue  # the document's title again, or a part of it: the source line says as much
-            if score > 0.2 and (not plain or any(t in compact(text) for t in plain)):
+            if score > 0.2 and (not plain or any(t in flat for t in plain)):
                 scored.append(Quote(n, hit.chunk.source, hit.chunk.section, text, score, hit.chunk.named_title))
     scored.sort(key=lambda q: (-q.score, q.n))
     out: list[Quote] = []
