@@ -92,7 +92,7 @@ class Retriever:
 
     def _in_years_asked(self, query: str, tokens: list[str], n: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
         """The keyword hits among the documents whose title, file name or date names a year the
-        question asks (:meth:`Store.chunk_ids_of_year`): in a folder of yearly reports, "2023年…目标"
+        question asks (:meth:`Store.chunk_ids_of_years`): in a folder of yearly reports, "2023年…目标"
         is in the 2023 report, whose text says only 今年. Nothing when no document, or more than half
         of them, names the year (it tells them apart no better than the words do)."""
         years = sorted(asked_years(query))
@@ -100,7 +100,7 @@ class Retriever:
             return []
         if asked_stage(query) == "result":  # a year's results are reported in the next year's report too
             years = sorted({*years, *(str(int(y) + 1) for y in years)})
-        ids = np.unique(np.concatenate([self.store.chunk_ids_of_year(y) for y in years]))
+        ids = self.store.chunk_ids_of_years(years)
         bm25 = self.store.bm25(self.settings.bm25_k1, self.settings.bm25_b)
         if not len(ids) or len(ids) > len(bm25.row_ids) / 2:
             return []

@@ -442,6 +442,25 @@ def test_another_years_report_silent_on_the_year_asked_is_not_shown() -> None:
     assert asked_years("2020年1月25日晚上，湖南省委办公厅下发了什么通知？") == set()
 
 
+def test_a_section_headed_by_another_year_of_a_report_titled_with_both_is_not_shown() -> None:
+    from rag.answer import shown_passages
+    from rag.types import ChunkRecord, Hit, QuestionTerms
+
+    title = "龙岗区总工会2019年工作总结及2020年工作思路"
+
+    def hit(n: int, section: str, text: str) -> Hit:
+        return Hit(n, ChunkRecord(n, "d", n, text, text, section, "other", f"{title}.txt", title, None, "k"), 1.0 / n)
+
+    done_2019 = hit(1, "一、2019年主要工作完成情况", "主要工作：夯实组织阵地建设。")
+    plan_2020 = hit(2, "二、2020年工作思路", "主要工作：不断夯实基层组织建设基础。")
+    opening = hit(3, "", "现将主要工作印发给你们。")
+    terms = QuestionTerms({"主要工作": 1.0})
+    shown = shown_passages(terms, [done_2019, plan_2020, opening], 0.1, asked_years={"2020"})
+    assert [h.chunk.section for h in shown] == ["二、2020年工作思路", ""]
+    assert [h.chunk.section for h in shown_passages(terms, [done_2019, plan_2020, opening], 0.1,
+                                                    asked_years={"2019"})] == ["一、2019年主要工作完成情况", ""]
+
+
 def test_a_byline_with_the_place_and_year_asked_is_no_evidence() -> None:
     """A report's byline holds the question's place and year and nothing it asks: the evidence
     lines start with the target sentence (seen in `rag chat` on the provincial reports)."""

@@ -349,6 +349,32 @@ def test_a_year_most_documents_name_adds_no_list(fake_app: App, tmp_path: Path) 
     assert [h.chunk.id for h in retriever.search(question).hits] == with_list
 
 
+def test_a_section_headed_by_another_year_is_not_of_the_year_asked(fake_app: App, tmp_path: Path) -> None:
+    """A work summary and plan names both years in its title; a follow-up "那2020年呢？" rewritten to
+    "…2020年主要工作…" shares its words with the 2019 section's heading, yet the 2020 plan is asked."""
+    _yearly_reports(tmp_path / "docs", [2021, 2022, 2023])
+    (tmp_path / "docs" / "龙岗区总工会2019年工作总结及2020年工作思路.txt").write_text(
+        "龙岗区总工会2019年工作总结及2020年工作思路\n\n一、2019年主要工作完成情况\n\n"
+        "（一）坚持党建引领，主要工作夯实组织阵地建设。\n\n（二）主要工作维护职工合法权益。\n\n"
+        "二、2020年工作思路\n\n（一）不断夯实基层组织建设基础。\n\n（二）推动职工参与基层社会治理。\n",
+        encoding="utf-8")
+    ingest_paths(fake_app, [tmp_path / "docs"])
+    question = "龙岗区总工会2020年主要工作包括哪几个方面？"
+
+    def sections(years: list[str]) -> set[str]:
+        return {c.section for c in fake_app.store.chunks([int(i) for i in fake_app.store.chunk_ids_of_years(years)])}
+
+    assert sections(["2020"]) == {"", "二、2020年工作思路"}  # the opening, under no heading, stays
+    assert sections(["2019", "2020"]) == {"", "一、2019年主要工作完成情况", "二、2020年工作思路"}
+    retriever = fake_app.retriever
+    # the title line, under no heading, names the year too
+    assert [h.chunk.section for h in retriever.search(question).hits[:3]] == [
+        "", "二、2020年工作思路", "一、2019年主要工作完成情况"]
+    retriever.settings = retriever.settings.model_copy(update={"year_weight": 0.0})
+    assert [h.chunk.section for h in retriever.search(question).hits[:3]] == [
+        "", "一、2019年主要工作完成情况", "二、2020年工作思路"]
+
+
 def test_reindex_titles_documents_as_the_loader_now_does(fake_app: App, tmp_path: Path) -> None:
     """A title an older loader took from a byline, or from a line while the file name reads as a
     title, is replaced on `rag reindex` (chunks and keyword rows follow); one from metadata stays."""

@@ -43,7 +43,7 @@ class Store:
         self._vectors: Any = None
         self._ann: Any = None
         self._bm25: BM25Index | None = None
-        self._dated: dict[tuple[int, str], np.ndarray] = {}
+        self._dated: dict[tuple[int, tuple[str, ...]], np.ndarray] = {}
         try:
             self.conn = connect(self.db_path)
             self.conn.execute("SELECT count(*) FROM chunks").fetchone()
@@ -239,20 +239,25 @@ class Store:
         rows = self.conn.execute(f"SELECT c.id FROM chunks c JOIN documents d USING(doc_id) WHERE {where}", args)
         return np.fromiter((r[0] for r in rows), dtype=np.int64)
 
-    def chunk_ids_of_year(self, year: str) -> np.ndarray:
-        """Chunks of the documents whose title or file name names ``year`` ("2023年…政府工作报告"), or
-        that are dated in it while most dated documents are not (a folder of one year's notices,
-        all dated in it, is not told apart by it); kept for the generation read."""
-        key = (self.generation, year)
+    def chunk_ids_of_years(self, years: list[str]) -> np.ndarray:
+        """Chunks of the documents whose title or file name names one of ``years`` ("2023年…政府工作报告"),
+        or that are dated in it while most dated documents are not (a folder of one year's notices, all
+        dated in it, is not told apart by it), leaving out a section headed by other years only: "一、2019年
+        主要工作" of "…2019年工作总结及2020年工作思路" is not of 2020. Kept for the generation read."""
+        key = (self.generation, tuple(sorted(years)))
         if key not in self._dated:
             if len(self._dated) > 64 or any(g != self.generation for g, _ in self._dated):
                 self._dated.clear()
-            in_year, dated = self.conn.execute(
-                "SELECT count(*) FILTER (WHERE date LIKE ?), count(date) FROM documents", (year + "%",)).fetchone()
-            by_date = "OR d.date LIKE ?" if 2 * in_year <= dated else ""
-            rows = self.conn.execute("SELECT c.id FROM chunks c JOIN documents d USING(doc_id) WHERE "
-                                     f"instr(d.title, ?) > 0 OR instr(d.source, ?) > 0 {by_date}",
-                                     (year, year, year + "%")[:3 if by_date else 2])
+            of_doc, args = [], []
+            for year in key[1]:
+                in_year, dated = self.conn.execute(
+                    "SELECT count(*) FILTER (WHERE date LIKE ?), count(date) FROM documents", (year + "%",)).fetchone()
+                of_doc.append("instr(d.title, ?) > 0 OR instr(d.source, ?) > 0"
+                              + (" OR d.date LIKE ?" if 2 * in_year <= dated else ""))
+                args += [year, year, year + "%"][:3 if 2 * in_year <= dated else 2]
+            headed = " OR ".join(["c.section NOT GLOB '*[12][0-9][0-9][0-9]年*'", *["instr(c.section, ?) > 0"] * len(key[1])])
+            rows = self.conn.execute("SELECT c.id FROM chunks c JOIN documents d USING(doc_id) "
+                                     f"WHERE ({' OR '.join(of_doc)}) AND ({headed})", [*args, *key[1]])
             self._dated[key] = np.fromiter((r[0] for r in rows), dtype=np.int64)
         return self._dated[key]
 
