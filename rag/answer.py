@@ -253,6 +253,20 @@ def unstated_figures(question: str, backing: list[str]) -> list[str]:
             if fig.kind not in ("year", "date") and not any(_mentioned(fig, b) for b in backing)]
 
 
+_ASKS_AMOUNT_RE = re.compile(r"多少|几(?=[家次人名万亿天年月日倍元号])|哪一?天")
+
+
+def states_no_figure(question: str, verification: Verification) -> bool:
+    """The question asks how much, how many or which day, and no claim shown states a figure the
+    question does not: "给予多少补助金？" is not answered by "给予失业补助金", nor "延长到哪天？" by
+    "视情再延长". A figure marked ⚠未核实 still counts: its mark says what the passage gives instead."""
+    if not _ASKS_AMOUNT_RE.search(question):
+        return False
+    asked = {f.text for f in figures_in(compact(question), already_compact=True)}
+    return not any(f.text not in asked for s in verification.sentences if s.status in ("verified", "corrected", "flagged")
+                   for f in figures_in(compact(strip_citations(s.text)), already_compact=True))
+
+
 def _mentioned(fig: Figure, text: str) -> bool:
     """The question's figure is mentioned: each end of a range on its own ("25-99人" by "25人-99人")."""
     others = figures_in(text, already_compact=True)
@@ -358,7 +372,8 @@ def answer_question(question: str, retriever: Retriever, llm: LLM, settings: Set
                for n in s.citations if 1 <= n <= len(hits)]
     unnamed = [f"“{t}”" for t in quoted_terms(question) if not any(t in b for b in backing)]
     unnamed += unstated_figures(question, backing)
-    refused = not verification.supported or relevance < RELEVANCE_THRESHOLD or bool(unnamed)
+    no_figure = verification.supported and states_no_figure(question, verification)
+    refused = not verification.supported or relevance < RELEVANCE_THRESHOLD or bool(unnamed) or no_figure
     answerable = None
     if not refused and gen.judge_floor > 0:
         t0 = time.perf_counter()
@@ -373,6 +388,9 @@ def answer_question(question: str, retriever: Retriever, llm: LLM, settings: Set
         elif not verification.supported:
             if any(s.status in ("flagged", "dropped") for s in verification.sentences):
                 warnings.append("no claim of the answer could be verified; answered with a refusal")
+        elif no_figure:
+            warnings.append("the question asks how much or which day, and the answer states no figure; "
+                            "answered with a refusal")
         elif unnamed:
             warnings.append(f"the passages behind the answer do not name {'、'.join(unnamed)}; "
                             "answered with a refusal")

@@ -200,9 +200,10 @@ def verify_answer(answer: str, passages: list[Evidence] | list[str], question: s
         if score < SUPPORT_THRESHOLD and not claim.findings:
             best = _best_supporting(body, evidence)
             if best is not None:
-                best_i, score = best
-                claim.cites = sorted({*claim.cites, best_i})
-                claim.recited.append(f"cited [{best_i}], the passage that supports it")
+                best_i, score = best  # a passage cited that does not hold the claim is no source of it
+                claim.recited.append(f"cited [{best_i}], the passage that supports it" + "".join(
+                    f" (not [{i}])" for i in claim.cites if i != best_i))
+                claim.cites = [best_i]
         claim.check_polarity()
         namechecks.check_subject(claim, q_names)
         checks.append(_decide(body, claim, score, bad, notes))

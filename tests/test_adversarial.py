@@ -268,6 +268,19 @@ def test_a_claim_from_a_passage_without_the_quoted_scheme_is_refused(app: App) -
     assert r.warnings[-1] == "the passages behind the answer do not name “工伤探视”; answered with a refusal"  # type: ignore[attr-defined]
 
 
+def test_an_answer_to_how_many_that_states_no_figure_is_refused(app: App) -> None:
+    """A verified copy that leaves out the figure asked for is no answer (the 1.5B's "给予失业补助金"
+    for "给予多少补助金？"); the same claim stays when the question asks no amount."""
+    template = "龙岗区总工会持续落实职工维权投诉举报和诉求信息月报制度，及时参与劳资纠纷调处{c:2346}。"
+    r, _ = run(app, "2019年龙岗区总工会全年完成了多少宗劳资纠纷调处工作？", template)
+    assert [s.status for s in r.verification.sentences if s.text.strip()] == ["verified"]  # type: ignore[attr-defined]
+    assert r.refused  # type: ignore[attr-defined]
+    assert r.warnings[-1] == ("the question asks how much or which day, and the answer states no figure; "  # type: ignore[attr-defined]
+                              "answered with a refusal")
+    r, _ = run(app, "2019年龙岗区总工会在劳资纠纷调处方面做了什么？", template)
+    assert not r.refused, r.warnings  # type: ignore[attr-defined]
+
+
 def test_a_figure_without_the_qualifier_the_passage_gives_it_is_given_it_back(app: App) -> None:
     """The report tells 98.9% (百人以上企业) from 74.4% (25-99人企业): "建会率达98.9%" alone would say it
     of every firm, so the answer shows the passage's words after the figure, corrected."""

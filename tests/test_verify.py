@@ -31,6 +31,16 @@ def test_wrong_citation_recited_to_the_right_passage() -> None:
     assert 2 in s.citations and s.status == "corrected"
 
 
+def test_a_claim_without_figures_cited_to_a_passage_that_does_not_hold_it_loses_that_citation() -> None:
+    parts = "三、2020年工作思路：（一）不断夯实基层组织建设基础；（二）推动职工深度参与基层社会治理。"
+    opening = "现将工作总结及工作思路印发给你们，请结合实际认真贯彻落实。"
+    v = verify_answer("不断夯实基层组织建设基础[1]。", [opening, parts])
+    [s] = v.sentences
+    assert s.status == "corrected" and s.citations == [2]
+    assert "cited [2], the passage that supports it (not [1])" in s.notes
+    assert v.answer == "不断夯实基层组织建设基础[2]。"
+
+
 def test_invented_number_in_a_supported_sentence_is_dropped() -> None:
     v = verify_answer("全年完成2346宗劳资纠纷调处工作[1]。另外还新建了8888个职工书屋[1]。", [P1, P2])
     assert [s.status for s in v.sentences] == ["verified", "dropped"]
