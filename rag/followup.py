@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from rag import claims
 from rag.normalize import compact
+from rag.terms import asked_stage, stage_words_at
 
 if TYPE_CHECKING:
     from rag.llm import LLM
@@ -134,6 +135,9 @@ def _merge(fragment: str, previous: str, asks: bool) -> _Merged | None:
         if year:
             out = _YEAR_RE.sub(year.group(0), out, count=1) if _YEAR_RE.search(out) else year.group(0) + out
         return _Merged(_with_rest(out, fragment.replace(place, "", 1).replace(year.group(0) if year else "", "", 1)) + "？")
+    switched = _switch_stage(fragment, prev_body)
+    if switched:
+        return _Merged(switched)
     if not asks:
         head = _shared_head(fragment, prev_body)
         if head:
@@ -163,6 +167,26 @@ def _merge(fragment: str, previous: str, asks: bool) -> _Merged | None:
         # "服务了多少职工？" after "…组织了多少场职工培训活动？": of those 职工培训活动
         carried.append(counted)
     return _Merged("".join(carried) + fragment + "？", tuple(carried)) if carried else None
+
+
+def _switch_stage(fragment: str, prev_body: str) -> str | None:
+    """"实际完成了多少？" after "2024年国内生产总值增长的预期目标是多少？" asks the same metric's result, not
+    its target (or the other way round): the previous question up to its stage words, then the
+    fragment ("2024年国内生产总值增长实际完成了多少？"); carried into the question whole, the target
+    words would make the stage asked unclear, and a target answer pass for a result."""
+    stage = asked_stage(fragment)
+    if not stage or asked_stage(prev_body) in ("", stage):
+        return None
+    at = stage_words_at(prev_body, "result" if stage == "target" else "target")
+    base = re.sub(r"[的是为]+$", "", prev_body[:at])
+    if not base or at <= 0:
+        return None
+    if not _QUESTION_RE.search(fragment):  # "实际呢？": asked as the previous question asked ("…是多少")
+        q = _QUESTION_RE.search(prev_body, at)
+        if not q:
+            return None
+        fragment += ("" if fragment.endswith("是") else "是") + prev_body[q.start():]
+    return base + fragment + "？"
 
 
 def _with_rest(question: str, rest: str) -> str:
@@ -251,6 +275,8 @@ def accept(reply: str, question: str, history: list[str], carried: tuple[str, ..
     said = [*history, question]
     if _drifts(line, said) or any(compact(c) not in compact(line) for c in carried):
         return None
+    if asked_stage(question) and asked_stage(line) != asked_stage(question):
+        return None  # "实际完成了多少？" rewritten "…实际完成的预期目标是多少？": a target would pass for the result
     own = _FILLER_RE.sub("", _QUESTION_RE.sub("", question))
     if own and sum(ch in line for ch in own) < 0.6 * len(own):
         return None

@@ -58,6 +58,13 @@ def asked_stage(question: str) -> str:
     return "target" if target and not result else "result" if result and not target else ""
 
 
+def stage_words_at(question: str, stage: str) -> int:
+    """Where the question's first word of ``stage`` ("target": 目标 预期…, "result": 实际 增长了…)
+    begins, or -1."""
+    m = (_ASKS_TARGET_RE if stage == "target" else _ASKS_RESULT_RE).search(question)
+    return m.start() if m else -1
+
+
 _QUOTED_RE = re.compile(r"[“\"《「]([^”\"》」]{2,30})[”\"》」]")
 
 

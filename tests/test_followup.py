@@ -8,6 +8,7 @@ from rag.followup import resolve, rewrite
 from rag.testing import FakeLLM
 
 RATE = "2019年龙岗区百人以上企业建会率达到多少？"
+GDP_TARGET = "2024年国内生产总值增长的预期目标是多少？"
 
 
 @pytest.mark.parametrize(("history", "question", "searched"), [
@@ -28,6 +29,10 @@ RATE = "2019年龙岗区百人以上企业建会率达到多少？"
      "2019年龙岗区劳资纠纷调处工作为职工争取了多少经济利益？"),  # what the previous question counted
     (["2019年龙岗区组织了多少场职工培训活动？"], "服务了多少职工？", "2019年龙岗区职工培训活动服务了多少职工？"),
     (["2019年龙岗区“工伤探视”工作累计探视了多少人次？"], "发放慰问金多少？", "2019年龙岗区发放慰问金多少？"),
+    # the result after the target, and the target after the result: the other stage's words go
+    ([GDP_TARGET], "实际完成了多少？", "2024年国内生产总值增长实际完成了多少？"),
+    ([GDP_TARGET], "实际呢？", "2024年国内生产总值增长实际是多少？"),
+    (["2024年国内生产总值实际增长了多少？"], "那目标呢？", "2024年国内生产总值目标是多少？"),
     # standalone questions are left alone
     ([RATE], "罗湖区建成了多少家四级职工服务阵地？", "罗湖区建成了多少家四级职工服务阵地？"),
     ([RATE], "2022年罗湖区推进产业工人队伍建设改革领导小组工作会议在什么地点召开？",
@@ -86,6 +91,15 @@ def test_the_model_is_not_asked_when_code_suffices(history: list[str], question:
     r = resolve(question, history, llm)
     assert llm.sent == []
     assert r.question == rewrite(question, history).question
+
+
+def test_a_model_rewrite_that_asks_another_stage_is_refused() -> None:
+    """Seen in `rag chat`: "实际完成了多少？" rewritten by the model to a question with both stages,
+    which the stage check cannot read, so the target 5%左右 was shown verified as the result."""
+    from rag.followup import accept
+
+    assert accept("2024年国内生产总值实际完成的预期目标是多少？", "实际完成了多少？", [GDP_TARGET]) is None
+    assert accept("2024年国内生产总值实际完成了多少？", "实际完成了多少？", [GDP_TARGET]) == "2024年国内生产总值实际完成了多少？"
 
 
 def test_a_follow_up_code_cannot_rewrite_goes_to_the_model() -> None:
