@@ -83,7 +83,11 @@ def rewrite(question: str, history: list[str]) -> Rewrite:
         return Rewrite(text, text)
     merged = _merge(fragment, previous, asks=bool(_QUESTION_RE.search(fragment)))
     if merged is None or _drifts(merged.text, [*history, text]):
-        return Rewrite(text, text, "", needs_model=True)
+        # the model's rewrite must keep the place and year the follow-up leaves to the previous question
+        prev_year = _YEAR_RE.search(previous)
+        keep = [prev_year.group(0)] if prev_year and not _YEAR_RE.search(fragment) else []
+        keep += [subject] if (subject := _subject(previous)) and not _subject(fragment) else []
+        return Rewrite(text, text, "", needs_model=True, carried=tuple(keep))
     return Rewrite(merged.text, text, f"follow-up of “{previous}”", needs_model=bool(merged.carried),
                    carried=merged.carried, by="code")
 
@@ -148,7 +152,7 @@ def _merge(fragment: str, previous: str, asks: bool) -> _Merged | None:
                         max((m.end() for m in _HOW_MANY_RE.finditer(prev_body[:at])), default=0),
                         _last_verb_end(prev_body[:at]))
             return _Merged(prev_body[:start] + fragment + prev_body[at + len(head):] + "？")
-        return None
+        return _swap_metric(fragment, prev_body, subject)
     if len(_QUESTION_RE.sub("", fragment)) <= 2 and not _shared_head(fragment, prev_body):
         # "什么时间？" after "…推进会在哪里召开？": the previous question's topic, asked anew
         q = _QUESTION_RE.search(prev_body)
@@ -167,6 +171,27 @@ def _merge(fragment: str, previous: str, asks: bool) -> _Merged | None:
         # "服务了多少职工？" after "…组织了多少场职工培训活动？": of those 职工培训活动
         carried.append(counted)
     return _Merged("".join(carried) + fragment + "？", tuple(carried)) if carried else None
+
+
+def _swap_metric(fragment: str, prev_body: str, subject: str) -> _Merged | None:
+    """"城镇新增就业呢？" after "湖北省2025年地区生产总值增长的预期目标是多少？": another metric of the same
+    place and year, asked the same way ("湖北省2025年城镇新增就业的预期目标是多少？"): what stands between
+    the place and year and the stage words (or the question word) is replaced."""
+    after = prev_body.find(subject) + len(subject) if subject else 0
+    org = _ORG_RE.match(prev_body, after) if subject else None  # 传化集团|工会
+    start = max(org.end() if org and len(org.group(0)) <= 4 else after,
+                max((m.end() for m in _YEAR_RE.finditer(prev_body)), default=0))
+    stage = max(stage_words_at(prev_body[start:], "target"), stage_words_at(prev_body[start:], "result"))
+    q = _QUESTION_RE.search(prev_body, start)
+    if not q or len(prev_body) - q.end() > 1:
+        return None  # "取得了哪些成绩": what is asked stands after the question word
+    end = start + stage if stage > 0 else q.start()
+    while stage <= 0 and start < end and prev_body[end - 1] in _LINK_CHARS:
+        end -= 1
+    if start == 0 or end <= start:
+        return None
+    link = "的" if prev_body[end - 1] == "的" else ""
+    return _Merged(prev_body[:start] + fragment + link + prev_body[end:] + "？")
 
 
 def _switch_stage(fragment: str, prev_body: str) -> str | None:

@@ -29,6 +29,10 @@ GDP_TARGET = "2024年国内生产总值增长的预期目标是多少？"
      "2019年龙岗区劳资纠纷调处工作为职工争取了多少经济利益？"),  # what the previous question counted
     (["2019年龙岗区组织了多少场职工培训活动？"], "服务了多少职工？", "2019年龙岗区职工培训活动服务了多少职工？"),
     (["2019年龙岗区“工伤探视”工作累计探视了多少人次？"], "发放慰问金多少？", "2019年龙岗区发放慰问金多少？"),
+    # another metric of the same place and year, asked the same way
+    (["湖北省2025年地区生产总值增长的预期目标是多少？"], "城镇新增就业呢？", "湖北省2025年城镇新增就业的预期目标是多少？"),
+    ([GDP_TARGET], "粮食产量呢？", "2024年粮食产量的预期目标是多少？"),
+    (["传化集团工会总结的产改工作“四个坚持”是什么？"], "那三点体会呢？", "传化集团工会三点体会是什么？"),
     # the result after the target, and the target after the result: the other stage's words go
     ([GDP_TARGET], "实际完成了多少？", "2024年国内生产总值增长实际完成了多少？"),
     ([GDP_TARGET], "实际呢？", "2024年国内生产总值增长实际是多少？"),
@@ -103,11 +107,14 @@ def test_a_model_rewrite_that_asks_another_stage_is_refused() -> None:
 
 
 def test_a_follow_up_code_cannot_rewrite_goes_to_the_model() -> None:
-    history = ["传化集团工会总结的产改工作“四个坚持”是什么？"]
-    assert rewrite("那三点体会呢？", history).question == "那三点体会呢？"
-    r = resolve("那三点体会呢？", history, _model("传化集团工会总结的产改工作三点体会是什么？"))
-    assert r.question == "传化集团工会总结的产改工作三点体会是什么？"
-    assert resolve("那三点体会呢？", history, _model("四个坚持是什么？")).question == "那三点体会呢？"
+    history = ["龙岗区总工会2019年取得了哪些成绩？"]  # what is asked follows the question word: no metric to swap
+    done = rewrite("存在的不足呢？", history)
+    assert (done.question, done.needs_model, done.carried) == ("存在的不足呢？", True, ("2019年", "龙岗区"))
+    r = resolve("存在的不足呢？", history, _model("龙岗区总工会2019年存在的不足有哪些？"))
+    assert r.question == "龙岗区总工会2019年存在的不足有哪些？"
+    # the place and year the follow-up leaves to the previous question must stay
+    assert resolve("存在的不足呢？", history, _model("存在的不足有哪些？")).question == "存在的不足呢？"
+    assert resolve("存在的不足呢？", history, _model("取得了哪些成绩？")).question == "存在的不足呢？"
 
 
 def test_the_autonomous_region_is_replaced_not_prefixed() -> None:
