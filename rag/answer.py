@@ -141,7 +141,7 @@ def evidence_check(terms: QuestionTerms, question: str, hits: list[Hit]) -> tupl
 
 
 def shown_passages(terms: QuestionTerms, hits: list[Hit], floor: float, asked_places: list[str] | None = None,
-                   asked_years: set[str] | None = None) -> list[Hit]:
+                   asked_years: set[str] | None = None, result_asked: bool = False) -> list[Hit]:
     """The hits the prompt shows, renumbered from 1: those whose title, section and text hold at least
     ``floor`` of what the best one holds of the question's weighted terms. A passage that shares only
     the topic costs prompt tokens and gives a small model a sentence to copy as an answer."""
@@ -153,10 +153,20 @@ def shown_passages(terms: QuestionTerms, hits: list[Hit], floor: float, asked_pl
     if asked_years and any(_speaks_of(h.chunk, asked_years) for h in hits):
         # another year's report, silent on the year asked, states the same metric for its own year
         hits = [h for h in hits if _speaks_of(h.chunk, asked_years) or not _years(compact(h.chunk.title))]
+    if result_asked and asked_years and any(_reviews(h.chunk, asked_years) for h in hits):
+        # asked 2023's result, with the 2024 report's "一、2023年工作回顾" found: the 2023 report's own
+        # passages hold its targets (增长5%左右), which a small model gives as the result
+        hits = [h for h in hits if not (asked_years & _years(compact(h.chunk.title)))
+                or asked_years & _years(compact(h.chunk.section))]
     cover = [terms.coverage(passage_context(h.chunk)) for h in hits]
     best = max(cover)
     kept = [h for h, c in zip(hits, cover, strict=True) if c >= floor * best]
     return [replace(h, rank=n) for n, h in enumerate(kept, 1)]
+
+
+def _reviews(chunk: ChunkRecord, years: set[str]) -> bool:
+    """A section of another year's document headed by a year asked ("一、2023年工作回顾" of the 2024 report)."""
+    return bool(years & _years(compact(chunk.section))) and not years & _years(compact(chunk.title))
 
 
 def _speaks_of(chunk: ChunkRecord, years: set[str]) -> bool:
@@ -318,7 +328,7 @@ def answer_question(question: str, retriever: Retriever, llm: LLM, settings: Set
         return AnswerResult(question, refusal, True, hits, [], None, [*warnings, f"refused before generation: {why}"],
                             timings, evidence=quotes)
     hits = shown_passages(terms, hits, settings.generation.passage_floor, asked_places(question),
-                          asked_years(question))
+                          asked_years(question), asked_stage(question) == "result")
     hits = with_outline(question, hits, terms, retriever.store.document_chunks, retriever.store.document_text)
     quotes = best_quotes(terms, hits, question)
     timings["evidence"] = time.perf_counter() - t_start

@@ -461,6 +461,23 @@ def test_a_section_headed_by_another_year_of_a_report_titled_with_both_is_not_sh
                                                     asked_years={"2019"})] == ["一、2019年主要工作完成情况", ""]
 
 
+def test_asked_a_years_result_its_own_reports_targets_are_not_shown_beside_its_review() -> None:
+    from rag.answer import shown_passages
+    from rag.types import ChunkRecord, Hit, QuestionTerms
+
+    def hit(n: int, title: str, section: str, text: str) -> Hit:
+        return Hit(n, ChunkRecord(n, title, n, text, text, section, "other", f"{title}.txt", title, None, "k"), 1.0 / n)
+
+    targets = hit(1, "2023年政府工作报告", "二、对今年政府工作的建议", "今年发展主要预期目标是：城镇新增就业1200万人左右。")
+    review = hit(2, "2024年政府工作报告", "一、2023年工作回顾", "城镇新增就业1244万人。")
+    terms = QuestionTerms({"城镇新增就业": 1.0})
+    assert [h.chunk.title for h in shown_passages(terms, [targets, review], 0.1, asked_years={"2023"},
+                                                  result_asked=True)] == ["2024年政府工作报告"]
+    # a target asked keeps them; with no review of the year found, the result's question keeps them too
+    assert len(shown_passages(terms, [targets, review], 0.1, asked_years={"2023"})) == 2
+    assert len(shown_passages(terms, [targets], 0.1, asked_years={"2023"}, result_asked=True)) == 1
+
+
 def test_a_byline_with_the_place_and_year_asked_is_no_evidence() -> None:
     """A report's byline holds the question's place and year and nothing it asks: the evidence
     lines start with the target sentence (seen in `rag chat` on the provincial reports)."""
