@@ -41,6 +41,18 @@ def test_a_claim_without_figures_cited_to_a_passage_that_does_not_hold_it_loses_
     assert v.answer == "不断夯实基层组织建设基础[2]。"
 
 
+def test_a_claim_re_cited_to_the_passage_naming_its_place_loses_a_citation_that_does_not_hold_it() -> None:
+    opening = "现将工作总结及工作思路印发给你们，请结合实际认真贯彻落实。"
+    luohu = "罗湖区推行“生物钟”服务模式，延长职工服务时段，各类服务项目场次增加。"
+    v = verify_answer("罗湖区推行“生物钟”服务模式，延长职工服务时段[1]。", [opening, luohu])
+    [s] = v.sentences
+    assert (s.status, s.citations, s.notes) == ("corrected", [2], ["re-cited to [2], which names 罗湖 (not [1])"])
+    # a cited passage that holds the claim stays beside the one naming its place
+    v = verify_answer("推行“生物钟”服务模式，延长职工服务时段，罗湖区各类服务项目场次增加[1]。",
+                      ["推行“生物钟”服务模式，延长职工服务时段，各类服务项目场次增加。", luohu])
+    assert v.sentences[0].citations == [1, 2]
+
+
 def test_invented_number_in_a_supported_sentence_is_dropped() -> None:
     v = verify_answer("全年完成2346宗劳资纠纷调处工作[1]。另外还新建了8888个职工书屋[1]。", [P1, P2])
     assert [s.status for s in v.sentences] == ["verified", "dropped"]
