@@ -174,7 +174,7 @@ def _speaks_of(chunk: ChunkRecord, years: set[str]) -> bool:
     years before it, for a review section 过去一年 of a year's report)."""
     if years & _years(compact(chunk.text + chunk.section)):
         return True
-    if _SECTION_YEAR_RE.search(chunk.section):  # "一、2019年主要工作" of a report titled with 2019 and 2020
+    if _years(compact(chunk.section)):  # "一、2019年主要工作" of a report titled with 2019 and 2020
         return False
     ev = evidence_of(chunk)
     titled = {float(y) for y in _years(compact(chunk.title))}
@@ -182,7 +182,6 @@ def _speaks_of(chunk: ChunkRecord, years: set[str]) -> bool:
 
 
 _ASKS_FIGURE_RE = re.compile(r"多少|几")
-_SECTION_YEAR_RE = re.compile(r"(?:19|20)\d\d年")
 _STAGE_WORD_RE = re.compile(r"预期|目标|预期目标|指标|力争|计划")
 
 

@@ -84,18 +84,16 @@ def recite_to_passage_naming(claim: Claim, needle: str, label: str) -> int | Non
                   and (_same_document(claim, i) or claims.support(claim.body, claim.evidence[i - 1].full)
                        >= DROP_THRESHOLD)), None)
     if other is not None:
-        body = claim.body
         # a cited passage that neither names it, holds one of the claim's figures nor supports the claim
         # is no source of it ("推动职工深度参与基层社会治理[1][2]" where [2] is the report's opening)
-        idle = [i for i in claim.cites if not claims.mentions(claim.evidence[i - 1].full, needle)
-                and not any(i in backing for _, backing in claim.backed)
-                and claims.support(body, claim.evidence[i - 1].full) < SUPPORT_THRESHOLD]
-        if idle and claims.support(body, claim.evidence[other - 1].full) >= SUPPORT_THRESHOLD:
-            claim.cites = [i for i in claim.cites if i not in idle]
-        claim.cites = sorted({*claim.cites, other})
+        dropped = [i for i in claim.cites if not claims.mentions(claim.evidence[i - 1].full, needle)
+                   and not any(i in backing for _, backing in claim.backed)
+                   and claims.support(claim.body, claim.evidence[i - 1].full) < SUPPORT_THRESHOLD]
+        if claims.support(claim.body, claim.evidence[other - 1].full) < SUPPORT_THRESHOLD:
+            dropped = []
+        claim.cites = sorted({*(i for i in claim.cites if i not in dropped), other})
         claim.naming.add(other)
-        claim.recited.append(f"re-cited to [{other}], which names {label}"
-                             + "".join(f" (not [{i}])" for i in idle if i not in claim.cites))
+        claim.recited.append(f"re-cited to [{other}], which names {label}" + "".join(f" (not [{i}])" for i in dropped))
     return other
 
 
