@@ -17,6 +17,15 @@ measures false refusals and accuracy on the same questions. The first 100 candid
 0``, plus 12 questions on the seeds with the place, year or organisation changed, and the 25
 hand-written ``eval/ncp_negative_written.jsonl`` on facts of the left-out notices) are the set the
 checker was tuned on; ``--offset 100`` leaves out other notices for a fresh set of 54.
+
+    python -m bench.negative_rejection build-reports --set eval/gov_years.jsonl \
+        --corpus ../shared/corpus/gov_reports --part a --out W
+
+leaves out every other report a set's questions come from (``--part a`` the 1st, 3rd, ...; ``b`` the
+others; or every other article, ``--corpus W/news3000.jsonl`` of ``bench.news_retrieval``): the questions on a left-out report are the negatives (another year's report states the same
+metric), those on a kept one the answerable questions of the same store (``full.jsonl``, asked of
+``W/s`` too). No automatic check can tell whether a kept report states the same fact (a figure such
+as 3% is everywhere), so every answered negative is read by hand.
 """
 
 from __future__ import annotations
@@ -103,6 +112,37 @@ def build(out: Path, offset: int = 0) -> None:
     print(f"{len(full)} answerable questions (full.jsonl); {len(negative)} negative ({len(seeds)} on "
           f"the seeds; {len(withheld)} notices left out and {len(copies)} near-copies of them, "
           f"{len(kept_texts)} documents kept in {corpus})")
+
+
+def build_reports(out: Path, questions: Path, corpus_dir: Path, part: str) -> None:
+    items = [json.loads(line) for line in questions.read_text(encoding="utf-8").splitlines() if line.strip()]
+    items = [it for it in items if it.get("sources")]
+    sources = sorted({s for it in items for s in it["sources"]})
+    withheld = set(sources[0 if part == "a" else 1::2])
+    out.mkdir(parents=True, exist_ok=True)
+    if corpus_dir.suffix == ".jsonl":  # one document per line, named by its id (news_scale)
+        corpus = out / "corpus_without.jsonl"
+        lines = [line for line in corpus_dir.read_text(encoding="utf-8").splitlines() if line.strip()]
+        articles = [line for line in lines if json.loads(line)["id"] not in withheld]
+        corpus.write_text("".join(line + "\n" for line in articles), encoding="utf-8")
+        count = len(articles)
+    else:
+        corpus = out / "corpus_without"
+        if corpus.exists():
+            shutil.rmtree(corpus)
+        corpus.mkdir(parents=True)
+        kept = [p for p in sorted(corpus_dir.iterdir()) if p.is_file() and p.name not in withheld]
+        for path in kept:
+            shutil.copy2(path, corpus / path.name)
+        count = len(kept)
+    negative = [{**it, "type": "unanswerable", "must_include": [], "sources": [], "withheld": it["sources"],
+                 "withheld_must_include": it.get("must_include", [])}
+                for it in items if set(it["sources"]) <= withheld]
+    full = [it for it in items if not set(it["sources"]) & withheld]
+    for name, rows in (("full.jsonl", full), ("negative.jsonl", negative)):
+        (out / name).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    print(f"{len(negative)} negative (negative.jsonl), {len(full)} answerable in the same store (full.jsonl); "
+          f"{len(withheld)} documents left out, {count} kept in {corpus}")
 
 
 def _written(withheld: set[str], kept_texts: list[str]) -> list[dict[str, Any]]:
@@ -194,6 +234,11 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--out", type=Path, required=True)
     b.add_argument("--offset", type=int, default=0, help="skip this many ncp_dev candidates: a fresh set, other "
                    "notices left out (the first 100 are the set the checker was tuned on)")
+    r = sub.add_parser("build-reports", help="leave out every other report a set's questions come from")
+    r.add_argument("--out", type=Path, required=True)
+    r.add_argument("--set", type=Path, required=True, dest="questions")
+    r.add_argument("--corpus", type=Path, required=True)
+    r.add_argument("--part", choices=("a", "b"), default="a")
     s = sub.add_parser("score")
     s.add_argument("work", type=Path)
     s.add_argument("--judge-floors", default="", help="comma-separated judge floors to score the runs at (runs "
@@ -201,6 +246,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.cmd == "build":
         build(args.out, args.offset)
+    elif args.cmd == "build-reports":
+        build_reports(args.out, args.questions, args.corpus, args.part)
     elif args.judge_floors:
         sweep(args.work, [float(f) for f in args.judge_floors.split(",")])
     else:

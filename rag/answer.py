@@ -22,7 +22,15 @@ from rag.retrieve import Retriever
 from rag.settings import Settings
 from rag.terms import YEAR_RE, asked_stage, asked_years, passage_context, quoted_terms, weigh
 from rag.types import ChunkRecord, Figure, Filters, Hit, QuestionTerms
-from rag.verify import Evidence, Verification, latin_ratio, strip_citations, support, verify_answer
+from rag.verify import (
+    Evidence,
+    Verification,
+    latin_ratio,
+    states_no_figure,
+    strip_citations,
+    support,
+    verify_answer,
+)
 
 if TYPE_CHECKING:
     from rag.bm25 import BM25Index
@@ -31,6 +39,7 @@ if TYPE_CHECKING:
 MAX_QUESTION_CHARS = 1000
 COVERAGE_THRESHOLD = 0.4
 FRAME_WORDS = frozenset({"采取", "相应", "出现", "做", "有", "是", "要", "待", "会", "能", "可"})
+BARE_ANSWER = 8  # characters: a claim this short (a name) is copied alike by every sentence that holds it
 RELEVANCE_THRESHOLD = 0.5  # of the question's weighted terms, in one passage behind a supported claim
 @dataclass
 class AnswerResult:
@@ -218,14 +227,15 @@ def answer_relevance(terms: QuestionTerms, verification: Verification, hits: lis
     but only when the claim's own sentences hold the question's most specific word (开封's 复工顺序 is
     in its opening; a claim about 供餐方式 is still no answer to it)."""
     sharpest = max(terms.weights, key=terms.weights.__getitem__, default="")
-    return max((terms.coverage(own + rest if sharpest in own else own)
-                for own, rest in claim_sources(verification, hits)), default=0.0)
+    return max((terms.coverage(own + rest if sharpest in own.lower() else own)
+                for own, rest in claim_sources(verification, hits, terms)), default=0.0)
 
 
-def claim_sources(verification: Verification, hits: list[Hit]) -> list[tuple[str, str]]:
+def claim_sources(verification: Verification, hits: list[Hit], terms: QuestionTerms) -> list[tuple[str, str]]:
     """Per document behind a supported claim: its title, sections and dates with the sentences the
     claims copy and their neighbours (the whole text when no sentence shares the claim's words), and
-    the text of its other passages shown."""
+    the text of its other passages shown. Of the sentences a bare answer (a name, "吴金学") is in alike,
+    the one told among neighbours nearest the question."""
     windows: dict[int, tuple[list[str], set[int]]] = {}
     for s in verification.sentences:
         if s.status not in ("verified", "corrected"):
@@ -238,8 +248,14 @@ def claim_sources(verification: Verification, hits: list[Hit]) -> list[tuple[str
             if not sentences:
                 continue
             scores = [support(body, x) for x in sentences]
-            best = max(range(len(sentences)), key=scores.__getitem__)
-            kept.update(range(max(0, best - 1), min(len(sentences), best + 2)) if scores[best] else range(len(sentences)))
+            top = max(scores)
+            if not top:
+                kept.update(range(len(sentences)))
+                continue
+            tied = [i for i, x in enumerate(scores) if x == top]
+            best = tied[0] if len(compact(body)) > BARE_ANSWER else max(tied, key=lambda i: terms.coverage(
+                compact("".join(sentences[max(0, i - 1):i + 2]))))
+            kept.update(range(max(0, best - 1), min(len(sentences), best + 2)))
     own: dict[str, str] = {}
     for n, (sentences, kept) in windows.items():
         c = hits[n - 1].chunk
@@ -260,20 +276,6 @@ def unstated_figures(question: str, backing: list[str]) -> list[str]:
     q = compact(question)
     return [fig.text for fig in figures_in(YEAR_RE.sub("", q), already_compact=True)
             if fig.kind not in ("year", "date") and not any(_mentioned(fig, b) for b in backing)]
-
-
-_ASKS_AMOUNT_RE = re.compile(r"多少|几(?=[家次人名万亿天年月日倍元号])|哪一?天")
-
-
-def states_no_figure(question: str, verification: Verification) -> bool:
-    """The question asks how much, how many or which day, and no claim shown states a figure the
-    question does not: "给予多少补助金？" is not answered by "给予失业补助金", nor "延长到哪天？" by
-    "视情再延长". A figure marked ⚠未核实 still counts: its mark says what the passage gives instead."""
-    if not _ASKS_AMOUNT_RE.search(question):
-        return False
-    asked = {f.text for f in figures_in(compact(question), already_compact=True)}
-    return not any(f.text not in asked for s in verification.sentences if s.status in ("verified", "corrected", "flagged")
-                   for f in figures_in(compact(strip_citations(s.text)), already_compact=True))
 
 
 def _mentioned(fig: Figure, text: str) -> bool:

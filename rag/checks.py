@@ -117,7 +117,9 @@ class Claim:
                 rival = best_other
             if not same:
                 continue
-            best = max(same, key=lambda s: s[0])
+            # of two equal bindings, the one whose own clause holds the claim's words ("25日表示，朝鲜24日
+            # 深夜…至25日0时…发射")
+            best = max(same, key=lambda s: (s[0], ev.clause_share(s[1], grams)))
             floor = SUPPORT_THRESHOLD if own else QUESTION_FLOOR
             rivals = [pf for _, pf in others if not any(f.matches(pf) for f in stated)]  # "20家产业园区…" qualifies
             bound_better = best_other is not None and best_other[0] >= floor and (

@@ -107,6 +107,7 @@ class QuestionTerms:
         total = sum(top for top, _, _ in self._groups)
         if not total:
             return 1.0
+        text = text.lower()  # the terms are the keyword index's, lower-cased ("2h" of 翼龙—2H)
         held = [(top, whole, sum(w for tok, w in m if tok in text)) for top, whole, m in self._groups]
         return sum(top if part == whole else top * part / whole for top, whole, part in held if part) / total
 

@@ -321,3 +321,26 @@ def latin_ratio(text: str) -> float:
     if not letters:
         return 0.0
     return sum(1 for ch in letters if ch.isascii()) / len(letters)
+
+
+_ASKS_AMOUNT_RE = re.compile(r"多少|几(?=[家次人名万亿天年月日倍元号])|哪一?天")
+
+
+# a count asked in a counter ("多少天前", "几枚"): only a figure counted in it answers
+_ASKS_COUNT_RE = re.compile(r"(?:多少|几)(?:[万亿千百])?(?:个(?=人))?(人次|个?百分点|个月|天|[个家项条名份张场宗次位所批人元枚件台辆部起例])")
+
+
+def states_no_figure(question: str, verification: Verification) -> bool:
+    """The question asks how much, how many or which day, and no claim shown states a figure the
+    question does not: "给予多少补助金？" is not answered by "给予失业补助金", nor "延长到哪天？" by
+    "视情再延长", nor "多少天前？" by "9月份". A figure marked ⚠未核实 still counts: its mark says what
+    the passage gives instead."""
+    if not _ASKS_AMOUNT_RE.search(question):
+        return False
+    question = compact(question)
+    asked = {f.text for f in figures_in(question, already_compact=True)}
+    counter = _ASKS_COUNT_RE.search(question)
+    probe = [f for f in figures_in(f"1{counter.group(1)}", already_compact=True) if f.unit] if counter else []
+    return not any(f.text not in asked and (not probe or probe[0].same_metric_kind(f) or (f.kind == "number" and not f.unit))
+                   for s in verification.sentences if s.status in ("verified", "corrected", "flagged")
+                   for f in figures_in(compact(strip_citations(s.text)), already_compact=True))

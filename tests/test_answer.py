@@ -523,3 +523,46 @@ def test_the_documents_title_repeated_in_its_text_is_no_evidence() -> None:
     terms = QuestionTerms({"龙岗区": 1.0, "总工会": 1.0, "工作": 0.5, "思路": 1.5})
     quotes = best_quotes(terms, [Hit(1, chunk, 1.0)], "龙岗区总工会2020年工作思路包括哪几个方面？")
     assert [q.text for q in quotes] == ["三、2020年工作思路：（一）不断夯实基层组织建设基础；"]
+
+
+def test_relevance_reads_latin_letters_in_either_case_and_a_bare_name_where_the_story_is_told() -> None:
+    """The keyword index's terms are lower-case ("2h" of 翼龙—2H); and a bare name the claim gives
+    ("吴金学", in several sentences of a story) is read in the sentence told nearest the question."""
+    from rag.answer import RELEVANCE_THRESHOLD, answer_relevance
+    from rag.types import ChunkRecord, Hit, QuestionTerms
+    from rag.verify import verify_answer
+
+    assert QuestionTerms({"2h": 2.0, "续航": 1.0}).coverage("翼龙—2H最大续航时间可达20小时") == 1.0
+    text = ("8月6日晚，落水获救家庭代表将锦旗送到了二级上士吴金学手中。被救者家庭为吴金学赠送锦旗。"
+            "当天群众纷纷点赞。7月30日，一辆货车在两岔河坠入河中，武警战士吴金学跳水救出一家四口。")
+    chunk = ChunkRecord(1, "d", 0, text, text, "", "text", "news-1", "news-1", None, "k")
+    terms = QuestionTerms({"货车": 5.3, "武警": 5.5, "战士": 5.6, "跳水": 6.4, "救出": 5.7, "落水": 5.9})
+    v = verify_answer("吴金学[1]", [text], "在两岔河跳水救出落水货车一家四口的武警战士叫什么？")
+    assert [s.status for s in v.sentences] == ["verified"]
+    assert answer_relevance(terms, v, [Hit(1, chunk, 1.0)]) >= RELEVANCE_THRESHOLD
+    # the story told elsewhere in the article: the sentences naming him hold none of it
+    other = ("8月6日晚，落水获救家庭代表将锦旗送到了二级上士吴金学手中。被救者家庭为吴金学赠送锦旗。"
+             "当天群众纷纷点赞。")
+    chunk = ChunkRecord(1, "d", 0, other, other, "", "text", "news-1", "news-1", None, "k")
+    v = verify_answer("吴金学[1]", [other], "在两岔河跳水救出落水货车一家四口的武警战士叫什么？")
+    assert answer_relevance(terms, v, [Hit(1, chunk, 1.0)]) < RELEVANCE_THRESHOLD
+
+
+def test_a_count_asked_in_days_is_not_answered_by_a_month() -> None:
+    from rag.verify import states_no_figure, verify_answer
+
+    question = "姆巴佩说他多少天前就已表示要履行完与巴黎的合同？"
+    month = verify_answer("姆巴佩说他9月份才表示要履行完与巴黎的合同[1]。", ["姆巴佩说他9月份才表示要履行完与巴黎的合同。"],
+                          question)
+    days = verify_answer("姆巴佩说他50天前就已表示要履行完与巴黎的合同[1]。", ["姆巴佩说，他50天前就已表示要履行完合同。"],
+                         question)
+    assert [s.status for s in month.sentences] == [s.status for s in days.sentences] == ["verified"]
+    assert (states_no_figure(question, month), states_no_figure(question, days)) == (True, False)
+    # a counter that is no unit of its own (枚) takes any count
+    medals = verify_answer("日本队拿下了4枚金牌[1]。", ["柔道比赛首日，日本队拿下了4枚金牌。"], "日本队拿下了几枚金牌？")
+    assert states_no_figure("日本队拿下了几枚金牌？", medals) is False
+    # "几个人" counts people; students are no count of universities
+    hired = verify_answer("党报招4名校对人员[1]。", ["党报招聘校对人员4名。"], "党报招几个人？")
+    students = verify_answer("研习营有20名研究生参加[1]。", ["研习营有来自14所高校的20名研究生参加。"], "研习营有来自多少所高校的研究生参加？")
+    assert (states_no_figure("党报招几个人？", hired), states_no_figure("研习营有来自多少所高校的研究生参加？", students)) == (
+        False, True)

@@ -779,3 +779,26 @@ def test_a_figure_recited_away_from_a_passage_that_gives_its_metric_another_valu
     assert (check.status, check.citations) == ("corrected", [2])
     assert v.answer == "福建省2025年社会消费品零售总额增长的预期目标是5.5%左右[2]。"
     assert check.notes == ["re-cited to [2], which states 5.5%", "citation [1] removed: it states none of its figures"]
+
+
+def test_a_negation_character_inside_a_name_or_an_idiom_reverses_nothing() -> None:
+    cases = [("南非代表团内的媒体工作团队就接近20人。", "南非代表团内的媒体工作团队就接近20人[1]。"),
+             ("蔡某某对自己谎报警情117起的违法事实供认不讳。", "蔡某某对自己谎报警情117起的违法事实供认[1]。")]
+    for passage, answer in cases:
+        v = verify_answer(answer, [passage])
+        assert [s.status for s in v.sentences] == ["verified"], v.sentences[0].notes
+    reversed_ = verify_answer("南非代表团内的媒体工作团队尚未组建完成[1]。", ["南非代表团内的媒体工作团队已经组建完成。"])
+    assert reversed_.sentences[0].status == "flagged"
+    assert "reverses the passage" in reversed_.sentences[0].notes[-1]
+
+
+def test_two_dates_of_one_clause_are_each_checked_in_that_clause() -> None:
+    """"25日表示，朝鲜24日深夜…至25日0时…发射": the claim's 25日 is the one of the clause that holds
+    its words, not the first one of the sentence."""
+    passage = ("韩国联合参谋本部25日表示，朝鲜24日深夜11点55分许至25日0时在平壤一带向半岛东部海域发射2枚短程弹道导弹。"
+               "报道称，朝鲜于本月22日向半岛西部海域发射数枚巡航导弹。")
+    question = "朝鲜24日深夜至25日凌晨在平壤一带发射了几枚短程弹道导弹？"
+    ok = verify_answer("朝鲜24日深夜11点55分许至25日0时在平壤一带发射2枚短程弹道导弹[1]。", [passage], question)
+    assert [s.status for s in ok.sentences] == ["verified"], ok.sentences[0].notes
+    wrong = verify_answer("朝鲜22日深夜11点55分许至25日0时在平壤一带发射2枚短程弹道导弹[1]。", [passage], question)
+    assert [s.status for s in wrong.sentences] == ["flagged"]
