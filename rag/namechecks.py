@@ -9,6 +9,7 @@ import re
 from rag import claims, places
 from rag.checks import DROP_THRESHOLD, SUPPORT_THRESHOLD, Claim, Finding
 from rag.normalize import compact
+from rag.terms import designations
 from rag.types import Figure
 
 _TITLE_RE = re.compile(r"《([^《》]{2,80})》")
@@ -106,6 +107,22 @@ def _same_document(claim: Claim, n: int) -> bool:
 def check_places(claim: Claim) -> None:
     for fig, backing in claim.backed:
         check_place(claim, fig, [(i, pf) for i, pf in backing.items() if i in claim.cites])
+        check_designation(claim, fig, [i for i in backing if i in claim.cites])
+
+
+def check_designation(claim: Claim, fig: Figure, backed: list[int]) -> None:
+    """A figure given for a model (翼龙—2H) must be stated in its document: another drone's
+    "续航时间超4小时" is no figure of it, though another passage shown names 翼龙—2H."""
+    codes = designations(claim.body)
+    if not codes or not backed:
+        return
+    for i in backed:
+        texts = [ev.full.lower() for n, ev in enumerate(claim.evidence, 1) if n == i or (
+            ev.title and (ev.title, ev.doc_number) == (claim.evidence[i - 1].title, claim.evidence[i - 1].doc_number))]
+        if all(any(c.lower() in t for t in texts) for c in codes):
+            return
+    claim.findings.append(Finding("entity", f"{fig.text} is stated in no document that names {codes[0]}",
+                                  f"资料未将{fig.text}与{codes[0]}对应"))
 
 
 def check_place(claim: Claim, fig: Figure, backed: list[tuple[int, Figure]]) -> None:

@@ -68,7 +68,18 @@ def stage_words_at(question: str, stage: str) -> int:
 _QUOTED_RE = re.compile(r"[“\"《「]([^”\"》」]{2,30})[”\"》」]")
 
 
+# a model or code of letters and digits (翼龙—2H, C919): it names one thing of a kind
+_DESIGNATION_RE = re.compile(r"(?<![A-Za-z\d.])(?:[A-Za-z]+\d[A-Za-z\d]*|\d+[A-Za-z][A-Za-z\d]*)(?![A-Za-z\d])")
+
+
 def quoted_terms(question: str) -> list[str]:
     """What the question puts in quotation marks or 《》 (“日报告”制度, “八闽健康码”, 《指南》),
-    compacted: the name of one scheme or document, which a passage about another does not hold."""
-    return list(dict.fromkeys(t for t in (compact(m) for m in _QUOTED_RE.findall(question)) if len(t) >= 2))
+    compacted, and its designations of letters and digits (翼龙—2H): the name of one scheme, document
+    or model, which a passage about another does not hold."""
+    quoted = (t for t in (compact(m) for m in _QUOTED_RE.findall(question)) if len(t) >= 2)
+    return list(dict.fromkeys([*quoted, *designations(compact(question))]))
+
+
+def designations(text: str) -> list[str]:
+    """Models and codes of letters and digits in a compacted text (翼龙—2H: "2H"; C919)."""
+    return list(dict.fromkeys(_DESIGNATION_RE.findall(text)))

@@ -315,6 +315,9 @@ def test_quoted_terms_are_what_the_question_quotes() -> None:
         "关于促进企业复工复产的若干意见", "八闽健康码", "一企一策"]
     assert quoted_terms("“黨”的“工伤探视”") == ["工伤探视"]  # one character is no name; traditional compacted
     assert quoted_terms("龙岗区建会率达到多少？") == []
+    # a designation of letters and digits names one model: 翼龙—2 is another drone
+    assert quoted_terms("翼龙—2H应急救灾型无人机的最大续航时间是多少小时？") == ["2H"]
+    assert quoted_terms("C919和5G，2024年GDP、COVID-19") == ["C919", "5G"]
 
 
 def test_the_model_reads_traditional_text_simplified_and_the_user_sees_the_original(seeded_app: App) -> None:
@@ -566,3 +569,43 @@ def test_a_count_asked_in_days_is_not_answered_by_a_month() -> None:
     students = verify_answer("研习营有20名研究生参加[1]。", ["研习营有来自14所高校的20名研究生参加。"], "研习营有来自多少所高校的研究生参加？")
     assert (states_no_figure("党报招几个人？", hired), states_no_figure("研习营有来自多少所高校的研究生参加？", students)) == (
         False, True)
+
+
+def test_a_question_on_a_model_no_passage_names_is_refused(fake_app: App, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """翼龙—2H asked, the store holding only 翼龙—2 and another drone's 续航时间超4小时: no passage speaks
+    of the model asked, so nothing is generated; once its own story is in, its figure is answered."""
+    from tests.conftest import ingest_paths
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("海燕号以翼龙—2无人机系统为基础，完成适应性改进，曾执行机动气象观测任务。", encoding="utf-8")
+    (docs / "b.txt").write_text("美国测试了一种反无人机系统，该无人机巡航速度为111千米/小时，续航时间超4小时。", encoding="utf-8")
+    ingest_paths(fake_app, [docs])
+    question = "翼龙—2H应急救灾型无人机的最大续航时间是多少小时？"
+    llm = FakeLLM("翼龙—2H应急救灾型无人机的最大续航时间超4小时[2]。")
+    fake_app.use_llm(llm)
+    r = answer_question(question, fake_app.retriever, fake_app.llm, fake_app.settings)
+    assert r.refused and not llm.sent
+    assert "refused before generation: the passages do not mention “2H”" in r.warnings
+    # another variant of the model named in one story, the figure of another drone in the other
+    (docs / "a.txt").write_text("海燕号以翼龙—2无人机系统为基础改进。翼龙—2H气象型无人机曾在祁连山开展人工增雨。", encoding="utf-8")
+    ingest_paths(fake_app, [docs])
+    llm = FakeLLM(lambda m: "翼龙—2H应急救灾型无人机的最大续航时间超4小时[{}]。".format(
+        next(i for i in range(1, 6) if f"[{i}]" in m[-1]["content"] and "超4小时" in m[-1]["content"].split(f"[{i}]")[1][:200])))
+    fake_app.use_llm(llm)
+    r = answer_question(question, fake_app.retriever, fake_app.llm, every_passage(fake_app))  # both stories shown
+    assert llm.sent and r.refused
+    [s] = [s for s in r.verification.sentences if s.text.strip()]  # type: ignore[union-attr]
+    assert s.status == "flagged" and "4小时 is stated in no document that names 2H" in s.notes, s.notes
+    (docs / "c.txt").write_text("翼龙—2H应急救灾型无人机以150千米/小时速度巡航时，最大续航时间可达20小时。", encoding="utf-8")
+    ingest_paths(fake_app, [docs])
+
+    def reply(messages):  # type: ignore[no-untyped-def]
+        user = messages[-1]["content"]
+        n = next(i for i in range(1, 6) if f"[{i}]" in user and "20小时" in user.split(f"[{i}]")[1][:200])
+        return f"翼龙—2H应急救灾型无人机的最大续航时间可达20小时[{n}]。"
+
+    fake_app.use_llm(FakeLLM(reply))
+    r = answer_question(question, fake_app.retriever, fake_app.llm, fake_app.settings)
+    assert not r.refused, r.warnings
+    assert r.verification is not None and r.verification.outcome == "verified"
