@@ -111,9 +111,10 @@ def check_places(claim: Claim) -> None:
 
 
 def check_designation(claim: Claim, fig: Figure, backed: list[int]) -> None:
-    """A figure given for a model (翼龙—2H) must be stated in its document: another drone's
+    """A figure given for the model asked (翼龙—2H) must be stated in its document: another drone's
     "续航时间超4小时" is no figure of it, though another passage shown names 翼龙—2H."""
-    codes = designations(claim.body)
+    asked = {c.lower() for c in designations(claim.question)}
+    codes = [c for c in designations(claim.body) if c.lower() in asked]
     if not codes or not backed:
         return
     for i in backed:

@@ -7,7 +7,7 @@ import math
 import re
 from typing import TYPE_CHECKING
 
-from rag.normalize import compact
+from rag.normalize import compact, search_form
 from rag.types import ChunkRecord, QuestionTerms
 
 if TYPE_CHECKING:
@@ -68,8 +68,9 @@ def stage_words_at(question: str, stage: str) -> int:
 _QUOTED_RE = re.compile(r"[“\"《「]([^”\"》」]{2,30})[”\"》」]")
 
 
-# a model or code of letters and digits (翼龙—2H, C919): it names one thing of a kind
-_DESIGNATION_RE = re.compile(r"(?<![A-Za-z\d.])(?:[A-Za-z]+\d[A-Za-z\d]*|\d+[A-Za-z][A-Za-z\d]*)(?![A-Za-z\d])")
+# a model or code of letters and digits (C919, 翼龙—2H): it names one thing of a kind. Digits first
+# only after a dash (5G, 3D name no one model; 500km, 10GB are figures)
+_DESIGNATION_RE = re.compile(r"(?<![A-Za-z\d.])(?:[A-Za-z]+\d[A-Za-z\d]*|(?<=[—–-])\d+[A-Za-z][A-Za-z\d]*)(?![A-Za-z\d])")
 
 
 def quoted_terms(question: str) -> list[str]:
@@ -77,9 +78,10 @@ def quoted_terms(question: str) -> list[str]:
     compacted, and its designations of letters and digits (翼龙—2H): the name of one scheme, document
     or model, which a passage about another does not hold."""
     quoted = (t for t in (compact(m) for m in _QUOTED_RE.findall(question)) if len(t) >= 2)
-    return list(dict.fromkeys([*quoted, *designations(compact(question))]))
+    return list(dict.fromkeys([*quoted, *designations(question)]))
 
 
 def designations(text: str) -> list[str]:
-    """Models and codes of letters and digits in a compacted text (翼龙—2H: "2H"; C919)."""
-    return list(dict.fromkeys(_DESIGNATION_RE.findall(text)))
+    """Models and codes of letters and digits (翼龙—2H: "2H"; C919), read with the text's spaces
+    ("GDP 2024" is none)."""
+    return list(dict.fromkeys(_DESIGNATION_RE.findall(search_form(text))))

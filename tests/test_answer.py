@@ -317,7 +317,7 @@ def test_quoted_terms_are_what_the_question_quotes() -> None:
     assert quoted_terms("龙岗区建会率达到多少？") == []
     # a designation of letters and digits names one model: 翼龙—2 is another drone
     assert quoted_terms("翼龙—2H应急救灾型无人机的最大续航时间是多少小时？") == ["2H"]
-    assert quoted_terms("C919和5G，2024年GDP、COVID-19") == ["C919", "5G"]
+    assert quoted_terms("C919和5G，2024年GDP、GDP 2024、COVID-19、500km、长征-5B") == ["C919", "5B"]
 
 
 def test_the_model_reads_traditional_text_simplified_and_the_user_sees_the_original(seeded_app: App) -> None:
