@@ -22,8 +22,9 @@ checker was tuned on; ``--offset 100`` leaves out other notices for a fresh set 
         --corpus ../shared/corpus/gov_reports --part a --out W
 
 leaves out every other report a set's questions come from (``--part a`` the 1st, 3rd, ...; ``b`` the
-others; or every other article, ``--corpus W/news3000.jsonl`` of ``bench.news_retrieval``): the questions on a left-out report are the negatives (another year's report states the same
-metric), those on a kept one the answerable questions of the same store (``full.jsonl``, asked of
+others; or every other article, ``--corpus W/news3000.jsonl`` of ``bench.news_retrieval``): the
+questions on a left-out report are the negatives (another year's report states the same metric),
+those on a kept one the answerable questions of the same store (``full.jsonl``, asked of
 ``W/s`` too). No automatic check can tell whether a kept report states the same fact (a figure such
 as 3% is everywhere), so every answered negative is read by hand.
 """
@@ -76,7 +77,7 @@ def _answered_by(item: dict[str, Any], texts: list[str]) -> bool:
 
 
 def build(out: Path, offset: int = 0) -> None:
-    items = [json.loads(line) for line in NCP_DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
+    items = _read_set(NCP_DEV)
     graded = [it for it in items if it.get("must_include") and it.get("sources")]
     others = [it for it in items if not it.get("must_include") and it.get("sources")
               and len(compact(it.get("answer", ""))) >= WINDOW]
@@ -102,21 +103,33 @@ def build(out: Path, offset: int = 0) -> None:
         if len(negative) >= MAX_NEGATIVE + len(seeds):
             break
         if not _answered_by(it, kept_texts):
-            negative.append({**it, "type": "unanswerable", "must_include": [], "sources": [],
-                             "withheld": it["sources"], "withheld_must_include": it.get("must_include", [])})
+            negative.append(_as_negative(it))
     asked = {n["id"] for n in negative}
     full = graded if offset == 0 else [it for it in candidates if it["id"] in asked and it.get("type") != "unanswerable"]
     written = _written(withheld, kept_texts) if offset == 0 else []
-    for name, rows in (("full.jsonl", full), ("negative.jsonl", negative), ("written.jsonl", written)):
-        (out / name).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    _write_sets(out, {"full.jsonl": full, "negative.jsonl": negative, "written.jsonl": written})
     print(f"{len(full)} answerable questions (full.jsonl); {len(negative)} negative ({len(seeds)} on "
           f"the seeds; {len(withheld)} notices left out and {len(copies)} near-copies of them, "
           f"{len(kept_texts)} documents kept in {corpus})")
 
 
+def _read_set(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _as_negative(item: dict[str, Any]) -> dict[str, Any]:
+    """The question asked of the store without its documents: a refusal is the right answer."""
+    return {**item, "type": "unanswerable", "must_include": [], "sources": [], "withheld": item["sources"],
+            "withheld_must_include": item.get("must_include", [])}
+
+
+def _write_sets(out: Path, sets: dict[str, list[dict[str, Any]]]) -> None:
+    for name, rows in sets.items():
+        (out / name).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+
+
 def build_reports(out: Path, questions: Path, corpus_dir: Path, part: str) -> None:
-    items = [json.loads(line) for line in questions.read_text(encoding="utf-8").splitlines() if line.strip()]
-    items = [it for it in items if it.get("sources")]
+    items = [it for it in _read_set(questions) if it.get("sources")]
     sources = sorted({s for it in items for s in it["sources"]})
     withheld = set(sources[0 if part == "a" else 1::2])
     out.mkdir(parents=True, exist_ok=True)
@@ -135,12 +148,9 @@ def build_reports(out: Path, questions: Path, corpus_dir: Path, part: str) -> No
         for path in kept:
             shutil.copy2(path, corpus / path.name)
         count = len(kept)
-    negative = [{**it, "type": "unanswerable", "must_include": [], "sources": [], "withheld": it["sources"],
-                 "withheld_must_include": it.get("must_include", [])}
-                for it in items if set(it["sources"]) <= withheld]
+    negative = [_as_negative(it) for it in items if set(it["sources"]) <= withheld]
     full = [it for it in items if not set(it["sources"]) & withheld]
-    for name, rows in (("full.jsonl", full), ("negative.jsonl", negative)):
-        (out / name).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    _write_sets(out, {"full.jsonl": full, "negative.jsonl": negative})
     print(f"{len(negative)} negative (negative.jsonl), {len(full)} answerable in the same store (full.jsonl); "
           f"{len(withheld)} documents left out, {count} kept in {corpus}")
 
@@ -148,7 +158,7 @@ def build_reports(out: Path, questions: Path, corpus_dir: Path, part: str) -> No
 def _written(withheld: set[str], kept_texts: list[str]) -> list[dict[str, Any]]:
     """The hand-written negatives (eval/ncp_negative_written.jsonl): facts of the left-out notices,
     each checked again to be in no kept document (the whole answer; a 文号 shares its tail with others)."""
-    rows = [json.loads(line) for line in WRITTEN.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = _read_set(WRITTEN)
     bad = [r["id"] for r in rows if not set(r["sources"]) <= withheld
            or any(compact(r["answer"]) in text for text in kept_texts)]
     if bad:

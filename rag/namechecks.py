@@ -98,10 +98,15 @@ def recite_to_passage_naming(claim: Claim, needle: str, label: str) -> int | Non
     return other
 
 
-def _same_document(claim: Claim, n: int) -> bool:
+def _document(claim: Claim, n: int) -> tuple[str, str] | None:
+    """Which document passage ``n`` is of (its title and 文号), when it has a title."""
     ev = claim.evidence[n - 1]
-    return bool(ev.title) and any((claim.evidence[i - 1].title, claim.evidence[i - 1].doc_number)
-                                  == (ev.title, ev.doc_number) for i in claim.cites)
+    return (ev.title, ev.doc_number) if ev.title else None
+
+
+def _same_document(claim: Claim, n: int) -> bool:
+    doc = _document(claim, n)
+    return doc is not None and any(_document(claim, i) == doc for i in claim.cites)
 
 
 def check_places(claim: Claim) -> None:
@@ -118,8 +123,9 @@ def check_designation(claim: Claim, fig: Figure, backed: list[int]) -> None:
     if not codes or not backed:
         return
     for i in backed:
-        texts = [ev.full.lower() for n, ev in enumerate(claim.evidence, 1) if n == i or (
-            ev.title and (ev.title, ev.doc_number) == (claim.evidence[i - 1].title, claim.evidence[i - 1].doc_number))]
+        doc = _document(claim, i)
+        texts = [claim.evidence[n - 1].full.lower() for n in claim.valid()
+                 if n == i or (doc is not None and _document(claim, n) == doc)]
         if all(any(c.lower() in t for t in texts) for c in codes):
             return
     claim.findings.append(Finding("entity", f"{fig.text} is stated in no document that names {codes[0]}",
