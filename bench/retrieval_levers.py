@@ -1,6 +1,6 @@
 """Benchmark: document-level retrieval on ncp_dev, split by notice into a tuning half and a report
 half (no notice in both), for the retrieval levers that need no re-ingest: how chunk hits become a
-document ranking, a title/文号 field, question words dropped.
+document ranking, a title/文号 field, question words dropped, the phrase list.
 
 usage: python -m bench.retrieval_levers --store N [--set ../shared/eval/ncp_dev.jsonl] [--half tune|report|all]
 (N: `rag ingest ../shared/corpus/ncp_policies --store N`). Prints Recall@1/5/10 and MRR@10 per lever.
@@ -18,11 +18,12 @@ from pathlib import Path
 from rag.app import App
 from rag.bm25 import QUESTION_WORDS, BM25Index, tokenize
 from rag.normalize import search_form
-from rag.retrieve import SearchResult
+from rag.retrieve import Retriever, SearchResult
 from rag.settings import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPTH = 50
+PHRASE_WEIGHT = 3.0  # off by default (see README); chosen on the tune half
 
 
 def half_of(sources: list[str]) -> str:
@@ -73,6 +74,8 @@ def main() -> None:
     titles = BM25Index.empty().with_changes(set(), [(n, tokenize(search_form(f"{d.title} {d.doc_number or ''}")))
                                                     for n, d in enumerate(docs)])
     k_rrf = app.settings.retrieval.rrf_k
+    phrased = Retriever(app.store, app.encoder, app.settings.retrieval.model_copy(
+        update={"phrase_weight": PHRASE_WEIGHT}))
 
     def title_ranks(question: str) -> list[str]:
         return [docs[i].source for i, _ in titles.search(tokenize(search_form(question)), DEPTH)]
@@ -86,6 +89,8 @@ def main() -> None:
         "+ title field": lambda q, r, r2: rrf(
             [(first_ranks(r, "dense_rank"), 1.0), (first_ranks(r, "bm25_rank"), 1.5), (title_ranks(q), 0.5)], k_rrf),
         "question words dropped": lambda q, r, r2: list(dict.fromkeys(h.chunk.source for h in r2.hits)),
+        f"phrase list (retrieval.phrase_weight {PHRASE_WEIGHT})": lambda q, r, r2: list(dict.fromkeys(
+            h.chunk.source for h in phrased.search(q, k=DEPTH).hits)),
         "question words dropped + document fusion + title": lambda q, r, r2: rrf(
             [(first_ranks(r2, "dense_rank"), 1.0), (first_ranks(r2, "bm25_rank"), 1.5),
              (title_ranks(_QUESTION_WORDS.sub(" ", q)), 0.5)], k_rrf),

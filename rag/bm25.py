@@ -36,12 +36,17 @@ QUESTION_WORDS = "什么|哪些|哪个|哪家|哪里|哪|如何|怎么|怎样|�
 _PAIR_BREAK_RE = re.compile(rf"[^\w\u4e00-\u9fff]+|{QUESTION_WORDS}")
 
 
+def runs(search_text: str) -> list[str]:
+    """The runs of letters, digits and Chinese characters, lower-cased, that question words and
+    punctuation leave."""
+    return [run for run in _PAIR_BREAK_RE.split(search_text.lower()) if run]
+
+
 def char_pairs(search_text: str) -> list[str]:
-    """The character pairs of each run of letters, digits and Chinese characters (question words
-    and punctuation break the runs). Indexed beside jieba's tokens, they match where jieba cuts the
-    question and the passage apart differently ("网上申报率" / "网上 申报"), searched as a list of their own."""
-    runs = _PAIR_BREAK_RE.split(search_text.lower())
-    return [PAIR + run[i:i + 2] for run in runs for i in range(len(run) - 1)]
+    """The character pairs of each run (:func:`runs`). Indexed beside jieba's tokens, they match where
+    jieba cuts the question and the passage apart differently ("网上申报率" / "网上 申报"), searched as a
+    list of their own."""
+    return [PAIR + run[i:i + 2] for run in runs(search_text) for i in range(len(run) - 1)]
 
 
 class BM25Index:

@@ -328,19 +328,34 @@ class Claim:
             self.findings.append(Finding("figure", f"{counted[0].text} only repeats the question's figure"))
 
     def check_polarity(self) -> None:
-        passage_clauses = [c for i in self.cites for c in claims.clauses(self.evidence[i - 1].full)]
         for clause in claims.clauses(self.body):
             grams = claims.content_grams(clause)
-            if len(grams) < 3 or not passage_clauses:
+            if len(grams) < 3:
                 continue
-            # the same claim: most of the answer's clause is in it, or most of it is in the answer's
-            # (a short passage clause inside a long answer clause, "疫情防控期间", decides nothing)
-            score, best = max((max(claims.overlap(grams, c), claims.overlap(claims.content_grams(c), clause)
-                                   if 2 * len(claims.content_grams(c)) >= len(grams) >= 4 else 0.0), c)
-                              for c in passage_clauses)
-            if score < 0.6:
+            score, best = self._closest(clause, grams, self.cites)
+            if score < 0.6 or not _reverses(clause, best):
                 continue
-            (a_neg, a_dir), (p_neg, p_dir) = claims.polarity(clause), claims.polarity(best)
-            if a_neg != p_neg or (a_dir and p_dir and a_dir != p_dir):
-                self.findings.append(Finding("polarity", f"“{clause}” reverses the passage (“{best}”)",
-                                              f"资料为“{best[:30]}”"))
+            # the clause word for word, its polarity kept, in a passage shown but not cited ("…等非医疗
+            # 废物专业处置设施" cited to the passage listing the same 焚烧设施 with no 非): that is its source
+            others = [(*self._closest(clause, grams, [i]), i) for i in self.valid() if i not in self.cites]
+            rival = max(others, default=None)
+            if rival is not None and rival[0] >= score and not _reverses(clause, rival[1]):
+                self.recited.append(f"cited [{rival[2]}], the passage that states it" +
+                                    "".join(f" (not [{i}])" for i in self.cites))
+                self.cites = [rival[2]]
+                continue
+            self.findings.append(Finding("polarity", f"“{clause}” reverses the passage (“{best}”)",
+                                          f"资料为“{best[:30]}”"))
+
+    def _closest(self, clause: str, grams: set[str], cites: list[int]) -> tuple[float, str]:
+        """The passages' clause that is the same claim as ``clause``: most of the answer's clause is in
+        it, or most of it is in the answer's (a short passage clause inside a long answer clause,
+        "疫情防控期间", decides nothing); (0, "") for none."""
+        return max(((max(claims.overlap(grams, c), claims.overlap(claims.content_grams(c), clause)
+                         if 2 * len(claims.content_grams(c)) >= len(grams) >= 4 else 0.0), c)
+                    for i in cites for c in claims.clauses(self.evidence[i - 1].full)), default=(0.0, ""))
+
+
+def _reverses(clause: str, passage_clause: str) -> bool:
+    (a_neg, a_dir), (p_neg, p_dir) = claims.polarity(clause), claims.polarity(passage_clause)
+    return a_neg != p_neg or bool(a_dir and p_dir and a_dir != p_dir)

@@ -1,5 +1,6 @@
-"""Hybrid retrieval: dense (FAISS) + BM25, fused by weighted reciprocal rank with the candidates' share of
-the question's weighted terms as a third list, optionally reranked."""
+"""Hybrid retrieval: dense (FAISS) + BM25, fused by weighted reciprocal rank with the candidates ranked by
+the share of the question's weighted terms they hold, and by the stretches of it they hold word for word,
+as lists of their own; optionally reranked."""
 
 from __future__ import annotations
 
@@ -9,12 +10,12 @@ from typing import Literal
 
 import numpy as np
 
-from rag.bm25 import char_pairs, tokenize
+from rag.bm25 import PAIR, char_pairs, runs, tokenize
 from rag.encoders import CrossEncoderReranker, Encoder
 from rag.normalize import search_form
 from rag.settings import RetrievalSettings
 from rag.store import Store
-from rag.terms import asked_stage, asked_years, searched_form, weigh
+from rag.terms import asked_stage, asked_years, idf, phrase_weight, searched_form, weigh
 from rag.types import ChunkRecord, Filters, Hit
 
 Mode = Literal["hybrid", "dense", "bm25"]
@@ -82,13 +83,23 @@ class Retriever:
                     break
         return out
 
-    def _by_coverage(self, tokens: list[str], pool: list[int], records: dict[int, ChunkRecord]) -> list[int]:
-        """The candidates ranked by the share of the question's IDF-weighted terms their title,
-        section and text hold (ties in fused order): BM25 saturates on a term repeated, and reads
-        no title; a notice that names everything asked should come first."""
+    def _by_coverage(self, tokens: list[str], texts: dict[int, str]) -> list[int]:
+        """The candidates (their searched text, in fused order) ranked by the share of the question's
+        IDF-weighted terms their title, section and text hold (ties in fused order): BM25 saturates on
+        a term repeated, and reads no title; a notice that names everything asked should come first."""
         terms = weigh(self.store.bm25(self.settings.bm25_k1, self.settings.bm25_b), tokens)
-        cover = {cid: terms.coverage(searched_form(records[cid])) for cid in pool if cid in records}
+        cover = {cid: terms.coverage(text) for cid, text in texts.items()}
         return sorted(cover, key=lambda cid: -cover[cid])
+
+    def _by_phrases(self, query_search: str, texts: dict[int, str]) -> list[int]:
+        """The candidates ranked by the question's stretches they hold word for word
+        (:func:`rag.terms.phrase_weight`), only those holding one."""
+        bm25 = self.store.bm25(self.settings.bm25_k1, self.settings.bm25_b)
+        question = runs(query_search)
+        pairs = {run[i:i + 2] for run in question for i in range(len(run) - 1)}
+        weights = {p: idf(bm25, PAIR + p) for p in pairs}
+        score = {cid: phrase_weight(question, text, weights) for cid, text in texts.items()}
+        return sorted((cid for cid in score if score[cid] > 0), key=lambda cid: -score[cid])
 
     def _in_years_asked(self, query: str, tokens: list[str], n: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
         """The keyword hits among the documents whose title, file name or date names a year the
@@ -165,11 +176,16 @@ class Retriever:
         timings["fuse"] = time.perf_counter() - t0
 
         records: dict[int, ChunkRecord] = {}
-        if mode == "hybrid" and s.coverage_weight > 0 and fused:
+        if mode == "hybrid" and (s.coverage_weight > 0 or s.phrase_weight > 0) and fused:
             t0 = time.perf_counter()
             pool = [cid for cid, _ in fused[:n]]
             records = {c.id: c for c in self.store.chunks(pool)}
-            fused = rrf_fuse([*lists, (self._by_coverage(tokens, pool, records), s.coverage_weight)], s.rrf_k)
+            texts = {cid: searched_form(records[cid]).lower() for cid in pool if cid in records}
+            if s.coverage_weight > 0:
+                lists.append((self._by_coverage(tokens, texts), s.coverage_weight))
+            if s.phrase_weight > 0:
+                lists.append((self._by_phrases(query_search, texts), s.phrase_weight))
+            fused = rrf_fuse(lists, s.rrf_k)
             timings["coverage"] = time.perf_counter() - t0
 
         depth = max(k, s.rerank_candidates) if self.reranker else k

@@ -74,6 +74,10 @@ class RetrievalSettings(_Section):
     # Chosen on the tune half of ncp_dev (0/0.5/1/1.5/2): R@5 0.927 -> 0.951; report half 0.889 -> 0.933.
     pairs_weight: float = Field(2.0, ge=0.0, description="weight of the keyword list ranked by the question's "
                                 "character pairs (0 = off)")
+    # Off: 3 (chosen on the tune half of ncp_dev from 0/0.5/1/2/3/4/6/8) lifts the report half's R@1 0.696 -> 0.726,
+    # R@5 0.941 -> 0.956, but fresh answers back to back refused fewer of set B's negatives (49 -> 46/54).
+    phrase_weight: float = Field(0.0, ge=0.0, description="weight of a list of the candidates ranked by the "
+                                 "question's stretches they hold word for word, weighted by rarity (0 = off)")
     year_weight: float = Field(4.0, ge=0.0, description="weight of a keyword list over the documents whose title, "
                                "file name or date names a year the question asks (0 = off)")
     bm25_k1: float = Field(1.2, gt=0.0)

@@ -23,12 +23,38 @@ QUESTION_WORDS = frozenset(
     "为何 多久 多长 多大 多高 几项 几条 几种 哪种 哪类 怎么样 有没有 能否 可否 是不是 吗 呢 请 列出 列举 回答".split())
 
 
+def idf(bm25: BM25Index, token: str) -> float:
+    n = max(len(bm25), 1)
+    return math.log1p((n - bm25.df(token) + 0.5) / (bm25.df(token) + 0.5))
+
+
 def weigh(bm25: BM25Index, tokens: list[str]) -> QuestionTerms:
     """The question's search tokens without question words and years, each weighted by its IDF in
     the store's keyword index."""
-    n = max(len(bm25), 1)
-    return QuestionTerms({tok: math.log1p((n - bm25.df(tok) + 0.5) / (bm25.df(tok) + 0.5))
-                          for tok in set(tokens) - QUESTION_WORDS if not YEAR_RE.fullmatch(tok + "年")})
+    return QuestionTerms({tok: idf(bm25, tok) for tok in set(tokens) - QUESTION_WORDS
+                          if not YEAR_RE.fullmatch(tok + "年")})
+
+
+def phrase_weight(runs: list[str], text: str, pair_weight: dict[str, float], shortest: int = 3) -> float:
+    """How much of the question ``text`` holds word for word: from each place in the question's runs
+    the longest stretch found in ``text`` (``shortest`` characters or more), weighing its character
+    pairs' ``pair_weight`` (their IDF) times its length. Neither BM25 nor the coverage list sees
+    words side by side: the story naming "山东省发展改革委" whole should come before notices naming
+    山东省 and 发展改革委 apart; and a rare name matched whole outweighs a stock phrase every report
+    has ("2025年地区生产总值增长的预期目标")."""
+    total = 0.0
+    for run in runs:
+        i = 0
+        while i < len(run):
+            n = 0
+            while i + n < len(run) and run[i:i + n + 1] in text:
+                n += 1
+            if n < shortest:
+                i += 1
+                continue
+            total += n * sum(pair_weight.get(run[j:j + 2], 0.0) for j in range(i, i + n - 1))
+            i += n
+    return total
 
 
 def passage_context(chunk: ChunkRecord) -> str:

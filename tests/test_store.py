@@ -272,34 +272,59 @@ def test_lock_across_processes(fake_app: App, tmp_path: Path) -> None:
     shutil.rmtree(tmp_path / "docs")
 
 
-@pytest.mark.parametrize("weight", [0.0, 1.0])
-def test_hybrid_search_fuses_dense_keyword_and_coverage_ranks(seeded_app: App, weight: float) -> None:
+@pytest.mark.parametrize(("coverage", "phrase"), [(0.0, 0.0), (1.0, 0.0), (0.0, 3.0), (1.0, 3.0)])
+def test_hybrid_search_fuses_dense_keyword_coverage_and_phrase_ranks(seeded_app: App, coverage: float,
+                                                                     phrase: float) -> None:
     """Hybrid order = weighted RRF of the dense list, the keyword list, the keyword list of the question's
-    character pairs and (when its weight is set) the fused candidates ranked by the share of the
-    question's IDF-weighted terms their search text holds."""
-    from rag.bm25 import char_pairs
+    character pairs and (when their weights are set) the fused candidates ranked by the share of the
+    question's IDF-weighted terms their search text holds, and those holding a stretch of the question
+    word for word, ranked by its weight."""
+    from rag.bm25 import PAIR, char_pairs, runs
     from rag.normalize import search_form
     from rag.retrieve import rrf_fuse
-    from rag.terms import searched_form, weigh
+    from rag.terms import idf, phrase_weight, searched_form, weigh
 
-    s = seeded_app.settings.retrieval.model_copy(update={"coverage_weight": weight})
+    s = seeded_app.settings.retrieval.model_copy(update={"coverage_weight": coverage, "phrase_weight": phrase})
     seeded_app.retriever.settings = s
     question = "2019年龙岗区劳资纠纷调处工作完成了多少宗？"
+    bm25 = seeded_app.store.bm25(s.bm25_k1, s.bm25_b)
     dense = [h.chunk.id for h in seeded_app.retriever.search(question, k=s.candidates, mode="dense").hits]
     keyword = seeded_app.retriever.search(question, k=s.candidates, mode="bm25")
-    pairs = [cid for cid, _ in seeded_app.store.bm25(s.bm25_k1, s.bm25_b).search(char_pairs(search_form(question)),
-                                                                                  s.candidates)]
+    pairs = [cid for cid, _ in bm25.search(char_pairs(search_form(question)), s.candidates)]
     assert pairs and pairs != [h.chunk.id for h in keyword.hits]
     lists = [(dense, s.dense_weight), ([h.chunk.id for h in keyword.hits], s.bm25_weight), (pairs, s.pairs_weight)]
     fused = [cid for cid, _ in rrf_fuse(lists, s.rrf_k)]
-    if weight:
-        terms = weigh(seeded_app.store.bm25(s.bm25_k1, s.bm25_b), keyword.query_tokens)
-        pool = {c.id: terms.coverage(searched_form(c)) for c in seeded_app.store.chunks(fused[:s.candidates])}
-        by_coverage = sorted(fused[:s.candidates], key=lambda cid: -pool[cid])
-        fused = [cid for cid, _ in rrf_fuse([*lists, (by_coverage, weight)], s.rrf_k)]
+    texts = {c.id: searched_form(c).lower() for c in seeded_app.store.chunks(fused[:s.candidates])}
+    pool = [cid for cid in fused[:s.candidates] if cid in texts]
+    if coverage:
+        terms = weigh(bm25, keyword.query_tokens)
+        lists.append((sorted(pool, key=lambda cid: -terms.coverage(texts[cid])), coverage))
+    if phrase:
+        stretches = runs(search_form(question))
+        assert stretches == ["2019年龙岗区劳资纠纷调处工作完成了", "宗"]
+        weights = {run[i:i + 2]: idf(bm25, PAIR + run[i:i + 2]) for run in stretches for i in range(len(run) - 1)}
+        held = {cid: phrase_weight(stretches, texts[cid], weights) for cid in pool}
+        assert 0 < sum(w > 0 for w in held.values()) < len(pool)
+        lists.append((sorted((c for c in pool if held[c] > 0), key=lambda c: -held[c]), phrase))
+    fused = [cid for cid, _ in rrf_fuse(lists, s.rrf_k)]
     hybrid = seeded_app.retriever.search(question, k=8)
     assert [h.chunk.id for h in hybrid.hits] == fused[:8]
-    assert ("coverage" in hybrid.timings) == bool(weight)
+    assert ("coverage" in hybrid.timings) == bool(coverage or phrase)
+
+
+def test_phrase_weight_counts_the_longest_stretches_held_by_their_pairs_weight() -> None:
+    from rag.terms import phrase_weight
+
+    weights = {"线上": 2.0, "上税": 1.0, "税费": 0.5, "费咨": 1.0, "咨询": 0.5, "重庆": 3.0}
+    # one stretch of 6 characters: 6 × (2 + 1 + 0.5 + 1 + 0.5)
+    assert phrase_weight(["线上税费咨询"], "（七）强化线上税费咨询服务。", weights) == 30.0
+    # scattered: 线上 and 咨询 are shorter than 3 characters; 税费咨 is a stretch of 3: 3 × (0.5 + 1)
+    assert phrase_weight(["线上税费咨询"], "线上办理，税费咨，咨询", weights) == 4.5
+    assert phrase_weight(["线上税费咨询"], "线上办理，税费，咨询", weights) == 0.0
+    # each run apart, a stretch never crosses two; pairs of no weight count nothing
+    assert phrase_weight(["重庆市", "线上税"], "重庆市线上税", weights) == 3 * 3.0 + 3 * 3.0
+    assert phrase_weight(["重庆"], "重庆", weights) == 0.0
+    assert phrase_weight(["重庆"], "重庆", weights, shortest=2) == 6.0
 
 
 def test_character_pairs_of_each_run_question_words_and_punctuation_apart() -> None:
@@ -399,3 +424,25 @@ def test_reindex_titles_documents_as_the_loader_now_does(fake_app: App, tmp_path
     hit = fake_app.retriever.search("2016年城镇新增就业", k=1).hits[0]
     assert hit.chunk.title == "2017年中华人民共和国国务院政府工作报告"
     assert consistent(fake_app)
+
+
+@pytest.mark.parametrize(("phrase", "first"), [(0.0, "story.txt"), (3.0, "notice.txt")])
+def test_a_passage_holding_the_question_word_for_word_ranks_first(fake_app: App, tmp_path: Path,
+                                                                  phrase: float, first: str) -> None:
+    """The notice whose item is the question's 强化线上税费咨询服务 comes before a story that names its
+    words apart, more often, once the phrase list is fused in."""
+    from tests.conftest import ingest_paths
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "notice.txt").write_text(
+        "国家税务总局关于做好税收服务的通知\n\n（七）强化线上税费咨询服务。增强纳税服务热线力量。\n", encoding="utf-8")
+    (folder / "story.txt").write_text(
+        "国家税务总局发布办税清单\n\n国家税务总局：线上办税，线上缴费，税费咨询，咨询服务，服务强化。"
+        "各地做好春耕生产和物资保障工作。\n", encoding="utf-8")
+    for n in range(8):
+        (folder / f"other{n}.txt").write_text(f"第{n}号通知\n\n做好春耕生产和物资保障工作，第{n}批。\n", encoding="utf-8")
+    ingest_paths(fake_app, [folder])
+    fake_app.retriever.settings = fake_app.settings.retrieval.model_copy(update={"phrase_weight": phrase})
+    hits = fake_app.retriever.search("国家税务总局如何强化线上税费咨询服务？", k=2).hits
+    assert [h.chunk.source.rsplit("/", 1)[-1] for h in hits] == [first, "story.txt" if first == "notice.txt" else "notice.txt"]

@@ -802,3 +802,21 @@ def test_two_dates_of_one_clause_are_each_checked_in_that_clause() -> None:
     assert [s.status for s in ok.sentences] == ["verified"], ok.sentences[0].notes
     wrong = verify_answer("朝鲜22日深夜11点55分许至25日0时在平壤一带发射2枚短程弹道导弹[1]。", [passage], question)
     assert [s.status for s in wrong.sentences] == ["flagged"]
+
+
+def test_a_claim_stated_with_its_polarity_in_a_passage_not_cited_is_recited_not_reversed() -> None:
+    """Seen on ncp_dev: "…工业炉窑等非医疗废物专业处置设施…" cited to the passage listing the same 焚烧设施
+    with no 非; the passage shown beside it states the clause word for word."""
+    listing = ("可以选择可移动式医疗废物处置设施、危险废物焚烧设施、生活垃圾焚烧设施、工业炉窑等设施应急处置肺炎疫情医疗废物。")
+    stated = ("（四）其他应急处置设施的特殊要求。危险废物焚烧设施、生活垃圾焚烧设施、工业炉窑等非医疗废物专业处置设施开展"
+              "肺炎疫情医疗废物应急处置活动，应按照卫生健康主管部门的要求切实做好卫生防疫工作。")
+    question = "《指南》对哪些东西进行焚烧应按照卫生健康主管部门的要求切实做好卫生防疫工作？"
+    answer = "危险废物焚烧设施、生活垃圾焚烧设施、工业炉窑等非医疗废物专业处置设施开展肺炎疫情医疗废物应急处置活动{c}。"
+    v = verify_answer(answer.format(c="[1]"), [listing, stated], question)
+    assert [(s.status, s.citations, s.notes) for s in v.sentences] == [
+        ("corrected", [2], ["cited [2], the passage that states it (not [1])"])]
+    # with only the listing shown, the claim is reversed; and a claim negated is stated by no passage
+    alone = verify_answer(answer.format(c="[1]"), [listing], question)
+    assert [(s.status, s.reasons) for s in alone.sentences] == [("flagged", ["polarity"])]
+    negated = verify_answer(answer.replace("开展", "未开展").format(c="[2]"), [listing, stated], question)
+    assert [(s.status, s.reasons) for s in negated.sentences] == [("flagged", ["polarity"])]
