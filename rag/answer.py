@@ -20,7 +20,7 @@ from rag.prompting import build_qa_prompt, prompt, prompt_passages, refusal_text
 from rag.quotes import Quote, best_quotes, sentence_score
 from rag.retrieve import Retriever
 from rag.settings import Settings
-from rag.terms import YEAR_RE, asked_stage, asked_years, passage_context, quoted_terms, weigh
+from rag.terms import YEAR_RE, asked_stage, asked_years, passage_context, unquoted_terms, weigh
 from rag.types import ChunkRecord, Figure, Filters, Hit, QuestionTerms
 from rag.verify import (
     Evidence,
@@ -141,8 +141,7 @@ def evidence_check(terms: QuestionTerms, question: str, hits: list[Hit]) -> tupl
     for fig in figures_in(YEAR_RE.sub("", q), already_compact=True):
         if not _mentioned(fig, text):
             missing.append(fig.text)
-    lowered = text.lower()
-    missing.extend(f"“{t}”" for t in quoted_terms(question) if t.lower() not in lowered)
+    missing.extend(f"“{t}”" for t in unquoted_terms(question, [text]))
     absent = [name for name in claims.names_in(q) if name not in text]
     if absent:  # "江西" is named by a passage about 南昌 and 上饶
         named = [n for c in contexts for n in claims.names_in(c)]
@@ -382,8 +381,7 @@ def answer_question(question: str, retriever: Retriever, llm: LLM, settings: Set
     relevance = answer_relevance(content_terms(terms, question, lambda t: bm25.df(t) > 0), verification, hits)
     backing = [passage_context(hits[n - 1].chunk) for s in verification.sentences if s.status in ("verified", "corrected")
                for n in s.citations if 1 <= n <= len(hits)]
-    lowered = [b.lower() for b in backing]
-    unnamed = [f"“{t}”" for t in quoted_terms(question) if not any(t.lower() in b for b in lowered)]
+    unnamed = [f"“{t}”" for t in unquoted_terms(question, backing)]
     unnamed += unstated_figures(question, backing)
     no_figure = verification.supported and states_no_figure(question, verification)
     refused = not verification.supported or relevance < RELEVANCE_THRESHOLD or bool(unnamed) or no_figure

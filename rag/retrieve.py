@@ -96,8 +96,7 @@ class Retriever:
         (:func:`rag.terms.phrase_weight`), only those holding one."""
         bm25 = self.store.bm25(self.settings.bm25_k1, self.settings.bm25_b)
         question = runs(query_search)
-        pairs = {run[i:i + 2] for run in question for i in range(len(run) - 1)}
-        weights = {p: idf(bm25, PAIR + p) for p in pairs}
+        weights = {p.removeprefix(PAIR): idf(bm25, p) for p in char_pairs(query_search)}
         score = {cid: phrase_weight(question, text, weights) for cid, text in texts.items()}
         return sorted((cid for cid in score if score[cid] > 0), key=lambda cid: -score[cid])
 

@@ -107,6 +107,12 @@ def quoted_terms(question: str) -> list[str]:
     return list(dict.fromkeys([*quoted, *designations(question)]))
 
 
+def unquoted_terms(question: str, texts: list[str]) -> list[str]:
+    """The question's :func:`quoted_terms` that none of ``texts`` holds (case aside: "2h" is 翼龙—2H's)."""
+    lowered = [t.lower() for t in texts]
+    return [t for t in quoted_terms(question) if not any(t.lower() in x for x in lowered)]
+
+
 def designations(text: str) -> list[str]:
     """Models and codes of letters and digits (翼龙—2H: "2H"; C919), read with the text's spaces
     ("GDP 2024" is none)."""
